@@ -18,6 +18,10 @@ _rabbit_node_up() {
     timeout 30 rabbitmqctl -q status >/dev/null 2>&1
 }
 
+_rabbit_await_startup() {
+    timeout 60 rabbitmqctl await_startup >/dev/null 2>&1
+}
+
 ensure_rabbitmq() {
     if [[ -z $AMQP_URL ]]; then
         ok "AMQP_URL is empty: embedded mode, RabbitMQ not needed"
@@ -37,7 +41,8 @@ ensure_rabbitmq() {
         log "starting RabbitMQ (rabbitmq-server -detached)"
         rabbitmq-server -detached >/dev/null 2>&1 || warn "rabbitmq-server -detached returned non-zero"
     fi
-    timeout 120 rabbitmqctl await_startup >/dev/null 2>&1 ||
+    # await_startup fails at once while the Erlang node is not up yet, so retry it.
+    wait_until 120 "RabbitMQ to boot" _rabbit_await_startup ||
         die "RabbitMQ did not finish starting within 120 s; see /var/log/rabbitmq/"
     wait_until 30 "RabbitMQ on $RMQ_HOST:$RMQ_PORT" port_open "$RMQ_HOST" "$RMQ_PORT" ||
         die "RabbitMQ started but does not listen on $RMQ_HOST:$RMQ_PORT; see /var/log/rabbitmq/"
