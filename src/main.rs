@@ -1,1 +1,78 @@
-fn main() {}
+//! The one mikrobill binary: API server, worker, migrations, admin and demo tools.
+
+mod cli;
+mod config;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "mikrobill", version, about = "Billing for ISPs and hotspot operators running MikroTik routers")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the HTTP API.
+    Serve(cli::serve::ServeArgs),
+    /// Print the OpenAPI document.
+    Openapi(cli::openapi::OpenApiArgs),
+}
+
+/// Exit status for configuration errors, distinct from runtime failures (1).
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = match config::load_env() {
+        Ok(env) => env,
+        Err(e) => return config_error(&e),
+    };
+    if let Err(e) = config::init_tracing(&env) {
+        return config_error(&e);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => {
+                let api_config = match api::ApiConfig::from_env(&env) {
+                    Ok(c) => c,
+                    Err(e) => return Ok(config_error(&e)),
+                };
+                cli::serve::run(args, &env, api_config).await.map(|()| ExitCode::SUCCESS)
+            }
+            Command::Openapi(args) => cli::openapi::run(args).map(|()| ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config_error(e: &domain::config::ConfigError) -> ExitCode {
+    eprintln!("config error: {e}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,89 @@
+//! The OpenAPI document: its static head (info, security, shared problem responses) merged
+//! with the paths that utoipa-actix-web collects from the registered routes, so the route
+//! table and the document cannot drift.
+
+use crate::error::{FieldError, Problem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "mikrobill API",
+        description = "Billing and automation for ISPs and hotspot operators running MikroTik routers. \
+Errors are RFC 9457 `application/problem+json`. Money is a decimal string with two places. \
+Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <access_token>`.",
+        license(name = "AGPL-3.0-only")
+    ),
+    modifiers(&SecurityAddon),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "ops", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Bearer JWT for admins, and a separate one for the customer portal.
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Admin access token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "portal_bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Customer access token from POST /api/v1/portal/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The problem responses every authenticated operation can return; list it in each
+/// `#[utoipa::path(responses(...))]` so clients know the error shape everywhere.
+#[derive(IntoResponses)]
+pub enum ProblemResponses {
+    #[response(status = 400, description = "Malformed request (JSON syntax, query or path parameter)", content_type = "application/problem+json")]
+    BadRequest(#[to_schema] Problem),
+    #[response(status = 401, description = "Missing, invalid, expired or revoked token", content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    #[response(status = 403, description = "The caller's role lacks the permission", content_type = "application/problem+json")]
+    Forbidden(Problem),
+    #[response(status = 422, description = "Validation failed; `errors[]` names each field", content_type = "application/problem+json")]
+    Unprocessable(Problem),
+    #[response(status = 500, description = "Unexpected error (logged, never detailed)", content_type = "application/problem+json")]
+    Internal(Problem),
+    #[response(status = 503, description = "Database or broker temporarily unavailable; see Retry-After", content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// The full document as served and as checked in at `openapi/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    doc
+}
+
+/// Pretty JSON with a trailing newline, the exact bytes of `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

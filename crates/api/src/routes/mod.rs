@@ -1,0 +1,16 @@
+//! Route registration: every resource module exposes `routes(cfg)`, registered here only
+//! through utoipa-actix-web so each route lands in the OpenAPI document.
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+pub mod health;
+
+/// Everything the server answers, ops routes and `/api/v1`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(health::routes);
+    cfg.service(scope::scope("/api/v1").configure(v1));
+}
+
+fn v1(cfg: &mut ServiceConfig) {
+    let _ = cfg;
+}

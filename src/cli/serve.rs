@@ -1,0 +1,36 @@
+//! `mikrobill serve`: migrates (unless told not to) and runs the HTTP API.
+
+use anyhow::Context;
+use domain::config::Env;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Do not apply pending migrations at start (when a separate `migrate` step runs them).
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+pub async fn run(args: ServeArgs, env: &Env, api_config: api::ApiConfig) -> anyhow::Result<()> {
+    let database_url = crate::config::database_url(env);
+    if !args.no_migrate {
+        let url = database_url.clone();
+        let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+            store::migrate::create_database_if_missing(&url)?;
+            let mut conn = diesel::Connection::establish(&url)
+                .with_context(|| "cannot connect to DATABASE_URL")?;
+            Ok(store::migrate::run_pending(&mut conn)?)
+        })
+        .await??;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+    }
+    let pool = store::pool::build_pool(&database_url, api_config.db_pool_size)?;
+    let listener = std::net::TcpListener::bind(api_config.bind)
+        .with_context(|| format!("cannot bind MIKROBILL_BIND={}", api_config.bind))?;
+    let addr = listener.local_addr()?;
+    let state = api::AppState::new(pool, api_config);
+    tracing::info!(%addr, "mikrobill API listening; docs at http://{addr}/docs/");
+    api::server::start(state, listener)?.await?;
+    Ok(())
+}
