@@ -171,7 +171,10 @@ http_status() {
 # the CLI grows.
 bin_has_subcommand() {
     [[ -x $1 ]] || return 1
-    "$1" --help 2>/dev/null | grep -qE "^[[:space:]]+$2([[:space:]]|\$)"
+    local help
+    # Captured first: `grep -q` on a pipe would SIGPIPE the binary and trip pipefail.
+    help=$("$1" --help 2>/dev/null) || return 1
+    grep -qE "^[[:space:]]+$2([[:space:]]|\$)" <<<"$help"
 }
 
 # A URL with its password (if any) replaced, for printing.
