@@ -1,1 +1,8 @@
 #![doc = include_str!("../README.md")]
+
+pub mod crypto;
+pub mod migrate;
+pub mod models;
+pub mod pool;
+pub mod schema;
+pub mod testing;

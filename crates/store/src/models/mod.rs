@@ -1,0 +1,1 @@
+//! Row types per table: `X` (read), `NewX` (insert), `XChanges` (update).

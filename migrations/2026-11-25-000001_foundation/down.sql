@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS locations;
+DROP FUNCTION IF EXISTS set_updated_at();
+DROP EXTENSION IF EXISTS pg_trgm;
