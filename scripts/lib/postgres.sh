@@ -32,29 +32,31 @@ _pg_is_local() {
 }
 
 # Newest installed server major version, '' when none.
-_pg_local_version() {
-    local v
-    v=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n1)
-    [[ -n $v ]] || v=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n1)
-    printf '%s' "$v"
+_pg_newest_version() {
+    find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n1
+}
+
+# "<version> <cluster>" of the local cluster configured for PG_PORT, '' when none.
+_pg_cluster_for_port() {
+    pg_lsclusters -h 2>/dev/null | awk -v p="$PG_PORT" '$3 == p { print $1, $2; exit }'
 }
 
 _pg_start_local_cluster() {
-    local ver
-    ver=$(_pg_local_version)
-    [[ -n $ver ]] || die "PostgreSQL was installed but no server version is found under /usr/lib/postgresql"
-    if [[ ! -d /etc/postgresql/$ver/main ]]; then
-        log "creating PostgreSQL $ver cluster 'main'"
-        pg_createcluster "$ver" main >/dev/null || die "pg_createcluster $ver main failed"
+    local line ver name
+    line=$(_pg_cluster_for_port)
+    if [[ -z $line ]]; then
+        [[ -z $(pg_lsclusters -h 2>/dev/null) ]] ||
+            die "no local PostgreSQL cluster listens on port $PG_PORT (see pg_lsclusters); fix DATABASE_URL"
+        ver=$(_pg_newest_version)
+        [[ -n $ver ]] || die "PostgreSQL was installed but no server version is found under /usr/lib/postgresql"
+        log "creating PostgreSQL $ver cluster 'main' on port $PG_PORT"
+        pg_createcluster -p "$PG_PORT" "$ver" main >/dev/null || die "pg_createcluster $ver main failed"
+        line="$ver main"
     fi
-    local cport
-    cport=$(pg_lsclusters -h 2>/dev/null | awk -v v="$ver" '$1 == v && $2 == "main" {print $3}')
-    if [[ -n $cport && $cport != "$PG_PORT" ]]; then
-        warn "cluster $ver/main listens on port $cport, DATABASE_URL says $PG_PORT"
-    fi
-    log "starting PostgreSQL $ver/main (pg_ctlcluster --skip-systemctl-redirect)"
+    read -r ver name <<<"$line"
+    log "starting PostgreSQL $ver/$name (pg_ctlcluster --skip-systemctl-redirect)"
     # Exit status 2 means "already running"; anything else is reported by the wait below.
-    pg_ctlcluster --skip-systemctl-redirect "$ver" main start 2>&1 | sed 's/^/    /' >&2 || true
+    pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start 2>&1 | sed 's/^/    /' >&2 || true
 }
 
 _pg_admin_url() { pg_url_for postgres; }
@@ -64,13 +66,15 @@ _pg_can_login() {
 }
 
 # Adds trust for loopback TCP to the local cluster's pg_hba.conf (development machines only)
-# when `postgres` cannot log in over TCP without a password.
+# when `postgres` cannot log in over TCP without a password. Talks to the cluster over its
+# Unix socket as the postgres OS user (peer authentication, Debian's default).
 _pg_trust_loopback() {
-    local ver hba
-    ver=$(_pg_local_version)
-    [[ -n $ver ]] || return 1
-    hba=$(runuser -u postgres -- psql -X -At -c 'show hba_file' 2>/dev/null || true)
-    [[ -n $hba ]] || hba=/etc/postgresql/$ver/main/pg_hba.conf
+    local line ver name hba
+    line=$(_pg_cluster_for_port)
+    [[ -n $line ]] || return 1
+    read -r ver name <<<"$line"
+    hba=$(runuser -u postgres -- psql -p "$PG_PORT" -X -At -c 'show hba_file' 2>/dev/null || true)
+    [[ -n $hba ]] || hba=/etc/postgresql/$ver/$name/pg_hba.conf
     [[ -w $hba ]] || return 1
     if ! grep -q 'mikrobill: trust loopback' "$hba"; then
         log "allowing password-less TCP logins from 127.0.0.1 in $hba (development set-up)"
@@ -85,8 +89,8 @@ _pg_trust_loopback() {
         cat "$tmp" >"$hba"
         rm -f "$tmp"
     fi
-    pg_ctlcluster --skip-systemctl-redirect "$ver" main reload >/dev/null 2>&1 ||
-        runuser -u postgres -- psql -X -q -c 'select pg_reload_conf()' >/dev/null 2>&1 || true
+    runuser -u postgres -- psql -p "$PG_PORT" -X -q -c 'select pg_reload_conf()' >/dev/null 2>&1 ||
+        pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" reload >/dev/null 2>&1 || true
 }
 
 # Creates DB (a plain identifier) when it does not exist yet.
@@ -112,12 +116,14 @@ ensure_postgres() {
         ok "PostgreSQL started on $PG_HOST:$PG_PORT"
     fi
     have psql || apt_install postgresql-client
-    # The port can open a moment before the server accepts logins.
-    if ! wait_until 30 "PostgreSQL to accept logins" _pg_can_login; then
+    # The port can open a moment before the server accepts connections.
+    wait_until 30 "PostgreSQL to accept connections" pg_isready -q -h "$PG_HOST" -p "$PG_PORT" ||
+        die "PostgreSQL on $PG_HOST:$PG_PORT does not accept connections"
+    if ! _pg_can_login; then
         if _pg_is_local && _pg_trust_loopback && wait_until 10 "PostgreSQL after pg_hba reload" _pg_can_login; then
             :
         else
-            die "cannot log in to PostgreSQL as $(_pg_admin_url | sed 's#://[^@]*@#://…@#'); it must accept this user over TCP without a password prompt (trust, or a password in DATABASE_URL / ~/.pgpass)"
+            die "cannot log in to PostgreSQL as $(mask_url "$(_pg_admin_url)"); it must accept this user over TCP without a password prompt (trust, or a password in DATABASE_URL / ~/.pgpass)"
         fi
     fi
     pg_parse_url "$DATABASE_URL"
