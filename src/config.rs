@@ -14,7 +14,10 @@ fn is_ours(key: &str) -> bool {
 /// The merged view: TOML file (path from `MIKROBILL_CONFIG`) overlaid by the environment.
 pub fn load_env() -> Result<Env, ConfigError> {
     let process = Env::from_pairs(std::env::vars().filter(|(k, _)| is_ours(k)));
-    let file = match process.raw("MIKROBILL_CONFIG").filter(|p| !p.trim().is_empty()) {
+    let file = match process
+        .raw("MIKROBILL_CONFIG")
+        .filter(|p| !p.trim().is_empty())
+    {
         Some(path) => read_toml(Path::new(path))?,
         None => Env::default(),
     };
@@ -24,11 +27,18 @@ pub fn load_env() -> Result<Env, ConfigError> {
 /// `bind = "0.0.0.0:8080"` → `MIKROBILL_BIND`; `[jwt] secret = ".."` → `MIKROBILL_JWT_SECRET`;
 /// `database_url` / `amqp_url` keep their conventional names.
 fn read_toml(path: &Path) -> Result<Env, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new("MIKROBILL_CONFIG", format!("cannot read {}: {e}", path.display())))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| ConfigError::new("MIKROBILL_CONFIG", format!("{} is not valid TOML: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::new(
+            "MIKROBILL_CONFIG",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let table: toml::Table = text.parse().map_err(|e| {
+        ConfigError::new(
+            "MIKROBILL_CONFIG",
+            format!("{} is not valid TOML: {e}", path.display()),
+        )
+    })?;
     let mut env = Env::default();
     flatten("", &table, &mut env)?;
     Ok(env)
@@ -78,8 +88,9 @@ pub fn database_url(env: &Env) -> String {
 /// One subscriber for the whole process: `MIKROBILL_LOG` filter, `MIKROBILL_LOG_JSON` switch.
 pub fn init_tracing(env: &Env) -> Result<(), ConfigError> {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_new(env.string_or("MIKROBILL_LOG", "info,actix_web=warn,lapin=warn"))
-        .map_err(|e| ConfigError::new("MIKROBILL_LOG", format!("invalid filter: {e}")))?;
+    let filter =
+        EnvFilter::try_new(env.string_or("MIKROBILL_LOG", "info,actix_web=warn,lapin=warn"))
+            .map_err(|e| ConfigError::new("MIKROBILL_LOG", format!("invalid filter: {e}")))?;
     let json = env.bool_or("MIKROBILL_LOG_JSON", false)?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -108,6 +119,9 @@ mod tests {
         assert_eq!(env.raw("MIKROBILL_BIND"), Some("0.0.0.0:9000"));
         assert_eq!(env.raw("DATABASE_URL"), Some("postgres://x"));
         assert_eq!(env.raw("MIKROBILL_JWT_SECRET"), Some("s"));
-        assert_eq!(env.raw("MIKROBILL_CORS_ORIGINS"), Some("https://a,https://b"));
+        assert_eq!(
+            env.raw("MIKROBILL_CORS_ORIGINS"),
+            Some("https://a,https://b")
+        );
     }
 }

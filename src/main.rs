@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "mikrobill", version, about = "Billing for ISPs and hotspot operators running MikroTik routers")]
+#[command(
+    name = "mikrobill",
+    version,
+    about = "Billing for ISPs and hotspot operators running MikroTik routers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,7 +37,10 @@ fn main() -> ExitCode {
     if let Err(e) = config::init_tracing(&env) {
         return config_error(&e);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -47,7 +54,9 @@ fn main() -> ExitCode {
                     Ok(c) => c,
                     Err(e) => return Ok(config_error(&e)),
                 };
-                cli::serve::run(args, &env, api_config).await.map(|()| ExitCode::SUCCESS)
+                cli::serve::run(args, &env, api_config)
+                    .await
+                    .map(|()| ExitCode::SUCCESS)
             }
             Command::Openapi(args) => cli::openapi::run(args).map(|()| ExitCode::SUCCESS),
         }

@@ -75,7 +75,10 @@ impl ApiConfig {
         }
         let db_pool_size = env.parse_or("MIKROBILL_DB_POOL_SIZE", 16usize)?;
         if db_pool_size == 0 {
-            return Err(ConfigError::new("MIKROBILL_DB_POOL_SIZE", "must be at least 1"));
+            return Err(ConfigError::new(
+                "MIKROBILL_DB_POOL_SIZE",
+                "must be at least 1",
+            ));
         }
         Ok(Self {
             bind: env.parse_or("MIKROBILL_BIND", default_bind())?,

@@ -170,7 +170,10 @@ impl ApiError {
         e
     }
 
-    pub fn with_cause(mut self, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn with_cause(
+        mut self,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         self.cause = Some(cause.into());
         self
     }
@@ -254,9 +257,10 @@ impl From<diesel::result::Error> for ApiError {
                         e
                     }
                     K::CheckViolation => ApiError::field(field, "violates a rule of the data"),
-                    K::ForeignKeyViolation => {
-                        ApiError::field(field, "refers to something that does not exist or is still referenced")
-                    }
+                    K::ForeignKeyViolation => ApiError::field(
+                        field,
+                        "refers to something that does not exist or is still referenced",
+                    ),
                     K::NotNullViolation => ApiError::field(field, "is required"),
                     K::SerializationFailure => ApiError::unavailable(
                         "the request collided with a concurrent change; retry it",
@@ -285,7 +289,8 @@ fn field_of_constraint(name: &str) -> String {
 
 impl From<deadpool_diesel::PoolError> for ApiError {
     fn from(err: deadpool_diesel::PoolError) -> Self {
-        ApiError::unavailable("the database is busy or unreachable; retry shortly", 2).with_cause(err)
+        ApiError::unavailable("the database is busy or unreachable; retry shortly", 2)
+            .with_cause(err)
     }
 }
 
@@ -311,7 +316,10 @@ mod tests {
     #[test]
     fn constraint_names_map_to_fields() {
         assert_eq!(field_of_constraint("customers_phone_key"), "phone");
-        assert_eq!(field_of_constraint("profiles_price_sell_check"), "price_sell");
+        assert_eq!(
+            field_of_constraint("profiles_price_sell_check"),
+            "price_sell"
+        );
     }
 
     #[test]

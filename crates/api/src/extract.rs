@@ -45,7 +45,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|ct| {
-                let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let essence = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 essence == "application/json" || essence.ends_with("+json")
             })
             .unwrap_or(false);
@@ -97,10 +102,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     .unwrap_or_else(|| if path == "." { "body".into() } else { path });
                 ApiError::fields(vec![FieldError { field, message }])
             }
-            _ => ApiError::new(
-                ErrorCode::MalformedJson,
-                format!("invalid JSON: {}", inner),
-            ),
+            _ => ApiError::new(ErrorCode::MalformedJson, format!("invalid JSON: {}", inner)),
         }
     })
 }
@@ -127,7 +129,10 @@ fn join_path(parent: &str, field: &str) -> String {
 }
 
 /// Maps actix's query-string failures to a 400 naming the parameter where serde tells it.
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
     let message = err.to_string();
     let detail = message
         .strip_prefix("Query deserialize error: ")
@@ -144,7 +149,10 @@ pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest)
 }
 
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    let mut e = ApiError::new(ErrorCode::InvalidPath, "a path parameter has the wrong format");
+    let mut e = ApiError::new(
+        ErrorCode::InvalidPath,
+        "a path parameter has the wrong format",
+    );
     e.errors.push(FieldError {
         field: "path".into(),
         message: err.to_string(),
@@ -161,7 +169,9 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -
             "send the body as application/json",
         ),
         J::Deserialize(inner) => match inner.classify() {
-            serde_json::error::Category::Data => ApiError::field("body", strip_position(&inner.to_string())),
+            serde_json::error::Category::Data => {
+                ApiError::field("body", strip_position(&inner.to_string()))
+            }
             _ => ApiError::new(ErrorCode::MalformedJson, format!("invalid JSON: {inner}")),
         },
         other => ApiError::new(ErrorCode::BadRequest, other.to_string()),
@@ -198,17 +208,32 @@ mod tests {
             Ok(_) => (200, String::new()),
             Err(e) => (
                 e.code.status().as_u16(),
-                e.errors.first().map(|f| f.field.clone()).unwrap_or_default(),
+                e.errors
+                    .first()
+                    .map(|f| f.field.clone())
+                    .unwrap_or_default(),
             ),
         }
     }
 
     #[test]
     fn json_errors_name_the_field_at_fault() {
-        assert_eq!(field_of(r#"{"items":[{"amount":"x","kind":"top_up"}]}"#), (422, "items[0].amount".into()));
-        assert_eq!(field_of(r#"{"items":[{"amount":1,"kind":"bogus"}]}"#), (422, "items[0].kind".into()));
-        assert_eq!(field_of(r#"{"items":[{"kind":"top_up"}]}"#), (422, "items[0].amount".into()));
-        assert_eq!(field_of(r#"{"items":[{"amount":1,"kind":"top_up"}]}"#), (200, String::new()));
+        assert_eq!(
+            field_of(r#"{"items":[{"amount":"x","kind":"top_up"}]}"#),
+            (422, "items[0].amount".into())
+        );
+        assert_eq!(
+            field_of(r#"{"items":[{"amount":1,"kind":"bogus"}]}"#),
+            (422, "items[0].kind".into())
+        );
+        assert_eq!(
+            field_of(r#"{"items":[{"kind":"top_up"}]}"#),
+            (422, "items[0].amount".into())
+        );
+        assert_eq!(
+            field_of(r#"{"items":[{"amount":1,"kind":"top_up"}]}"#),
+            (200, String::new())
+        );
         assert_eq!(field_of(r#"{"items": ["#).0, 400);
     }
 }

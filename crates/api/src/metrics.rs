@@ -27,7 +27,8 @@ impl Metrics {
             }
         }
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        self.duration_micros_sum.fetch_add(micros, Ordering::Relaxed);
+        self.duration_micros_sum
+            .fetch_add(micros, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -63,8 +64,16 @@ impl Metrics {
         let _ = writeln!(out, "mikrobill_http_request_duration_seconds_count {count}");
         out.push_str("# HELP mikrobill_db_pool_connections Database pool connections.\n");
         out.push_str("# TYPE mikrobill_db_pool_connections gauge\n");
-        let _ = writeln!(out, "mikrobill_db_pool_connections{{state=\"max\"}} {}", pool.max_size);
-        let _ = writeln!(out, "mikrobill_db_pool_connections{{state=\"open\"}} {}", pool.size);
+        let _ = writeln!(
+            out,
+            "mikrobill_db_pool_connections{{state=\"max\"}} {}",
+            pool.max_size
+        );
+        let _ = writeln!(
+            out,
+            "mikrobill_db_pool_connections{{state=\"open\"}} {}",
+            pool.size
+        );
         let _ = writeln!(
             out,
             "mikrobill_db_pool_connections{{state=\"idle\"}} {}",

@@ -45,7 +45,9 @@ impl Modify for SecurityAddon {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("Customer access token from POST /api/v1/portal/auth/login"))
+                    .description(Some(
+                        "Customer access token from POST /api/v1/portal/auth/login",
+                    ))
                     .build(),
             ),
         );
@@ -56,17 +58,41 @@ impl Modify for SecurityAddon {
 /// `#[utoipa::path(responses(...))]` so clients know the error shape everywhere.
 #[derive(IntoResponses)]
 pub enum ProblemResponses {
-    #[response(status = 400, description = "Malformed request (JSON syntax, query or path parameter)", content_type = "application/problem+json")]
+    #[response(
+        status = 400,
+        description = "Malformed request (JSON syntax, query or path parameter)",
+        content_type = "application/problem+json"
+    )]
     BadRequest(#[to_schema] Problem),
-    #[response(status = 401, description = "Missing, invalid, expired or revoked token", content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "Missing, invalid, expired or revoked token",
+        content_type = "application/problem+json"
+    )]
     Unauthorized(Problem),
-    #[response(status = 403, description = "The caller's role lacks the permission", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "The caller's role lacks the permission",
+        content_type = "application/problem+json"
+    )]
     Forbidden(Problem),
-    #[response(status = 422, description = "Validation failed; `errors[]` names each field", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Validation failed; `errors[]` names each field",
+        content_type = "application/problem+json"
+    )]
     Unprocessable(Problem),
-    #[response(status = 500, description = "Unexpected error (logged, never detailed)", content_type = "application/problem+json")]
+    #[response(
+        status = 500,
+        description = "Unexpected error (logged, never detailed)",
+        content_type = "application/problem+json"
+    )]
     Internal(Problem),
-    #[response(status = 503, description = "Database or broker temporarily unavailable; see Retry-After", content_type = "application/problem+json")]
+    #[response(
+        status = 503,
+        description = "Database or broker temporarily unavailable; see Retry-After",
+        content_type = "application/problem+json"
+    )]
     Unavailable(Problem),
 }
 

@@ -26,7 +26,11 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<actix_we
             .openapi(ApiDoc::openapi())
             .app_data(web::Data::new(state.clone()))
             .app_data(BodyLimit(limit))
-            .app_data(web::JsonConfig::default().limit(limit).error_handler(extract::json_error))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(limit)
+                    .error_handler(extract::json_error),
+            )
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .app_data(web::PayloadConfig::default().limit(limit))
@@ -34,15 +38,19 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<actix_we
             .default_service(web::to(not_found))
             .split_for_parts();
         app.service(
-            web::resource("/api/v1/openapi.json")
-                .route(web::get().to(move || {
-                    let json = doc.to_json().unwrap_or_default();
-                    async move { HttpResponse::Ok().content_type("application/json").body(json) }
-                })),
+            web::resource("/api/v1/openapi.json").route(web::get().to(move || {
+                let json = doc.to_json().unwrap_or_default();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(json)
+                }
+            })),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").config(
-            utoipa_swagger_ui::Config::from("/api/v1/openapi.json"),
-        ))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
+        )
         .service(web::redirect("/docs", "/docs/"))
         .wrap_fn(move |req, srv| {
             let started = Instant::now();

@@ -122,9 +122,14 @@ mod tests {
     #[test]
     fn malformed_number_names_the_variable() {
         let env = Env::from_pairs([("MIKROBILL_DB_POOL_SIZE", "lots")]);
-        let err = env.parse_or("MIKROBILL_DB_POOL_SIZE", 8u32).unwrap_err();
+        let Err(err) = env.parse_or("MIKROBILL_DB_POOL_SIZE", 8u32) else {
+            panic!("a malformed number must be refused");
+        };
         assert_eq!(err.var, "MIKROBILL_DB_POOL_SIZE");
-        assert!(err.to_string().starts_with("MIKROBILL_DB_POOL_SIZE: invalid value"));
+        assert!(
+            err.to_string()
+                .starts_with("MIKROBILL_DB_POOL_SIZE: invalid value")
+        );
     }
 
     #[test]

@@ -2,3 +2,7 @@
 
 pub mod config;
 pub mod status;
+pub mod customer;
+pub mod ledger;
+pub mod money;
+pub mod phone;

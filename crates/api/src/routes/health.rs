@@ -72,7 +72,9 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         }
     };
     if !failures.is_empty() {
-        return Err(ApiError::new(ErrorCode::ServiceUnavailable, failures.join("; ")).with_retry_after(5));
+        return Err(
+            ApiError::new(ErrorCode::ServiceUnavailable, failures.join("; ")).with_retry_after(5),
+        );
     }
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready",
@@ -119,12 +121,18 @@ pub fn broker_addr(url: &str) -> Option<String> {
     if host_port.is_empty() {
         return None;
     }
-    let has_port = host_port.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    let has_port = host_port
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
         && !host_port.ends_with(']');
     if has_port {
         Some(host_port.to_owned())
     } else {
-        let port = if scheme.eq_ignore_ascii_case("amqps") { 5671 } else { 5672 };
+        let port = if scheme.eq_ignore_ascii_case("amqps") {
+            5671
+        } else {
+            5672
+        };
         Some(format!("{host_port}:{port}"))
     }
 }
@@ -144,9 +152,18 @@ mod tests {
 
     #[test]
     fn broker_address_is_taken_from_the_url() {
-        assert_eq!(broker_addr("amqp://guest:guest@127.0.0.1:5672/%2f").as_deref(), Some("127.0.0.1:5672"));
-        assert_eq!(broker_addr("amqp://rabbit/").as_deref(), Some("rabbit:5672"));
-        assert_eq!(broker_addr("amqps://u:p@mq.example:1234").as_deref(), Some("mq.example:1234"));
+        assert_eq!(
+            broker_addr("amqp://guest:guest@127.0.0.1:5672/%2f").as_deref(),
+            Some("127.0.0.1:5672")
+        );
+        assert_eq!(
+            broker_addr("amqp://rabbit/").as_deref(),
+            Some("rabbit:5672")
+        );
+        assert_eq!(
+            broker_addr("amqps://u:p@mq.example:1234").as_deref(),
+            Some("mq.example:1234")
+        );
         assert_eq!(broker_addr("nonsense"), None);
     }
 }
