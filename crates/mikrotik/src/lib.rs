@@ -1,4 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+pub mod client;
 pub mod codec;
+pub mod duration;
+pub mod error;
+pub mod menus;
 pub mod proto;
+pub mod sim;
+
+pub use client::{Client, ConnectOptions, LoginMethod, Password, Response, RowStream, TlsOptions};
+pub use error::{Error, Result, Stage};
+pub use proto::{Command, Query, Row};
