@@ -64,6 +64,7 @@ dep_absent() {
     if grep -q "^$dep v" <<<"$out"; then
         warn "crate '$pkg' must not depend on '$dep' (design: domain has no I/O, no framework types):"
         printf '%s\n' "$out" | sed 's/^/    /' >&2
+        warn "when it arrives through a feature of a workspace dependency (e.g. rust_decimal's db-diesel2-postgres), enable that feature only in the crate that needs it"
         return 1
     fi
     return 0
@@ -100,13 +101,15 @@ run_suite() {
 }
 
 mb_setup --tests
+# The contract suite generates a TypeScript client with an npm package.
+[[ -f tests/contract/run.sh ]] && ensure_node
 export_secrets
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export RUST_BACKTRACE=${RUST_BACKTRACE:-1}
 # The suites and end-to-end tests start the binary this build produces.
 export MIKROBILL_BIN="$MB_ROOT/target/debug/mikrobill"
 
-run_step fmt cargo fmt --all --check
+run_step fmt cargo fmt --all --check -- --color=never
 run_step clippy cargo clippy --workspace --all-targets -- -D warnings
 run_step build cargo build --workspace --all-targets
 if step_ok build; then

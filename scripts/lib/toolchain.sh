@@ -62,3 +62,11 @@ ensure_python_venv() {
 ensure_wrk() {
     have wrk || apt_install wrk
 }
+
+# node and npm, for suites that use npm packages (e.g. openapi-typescript).
+ensure_node() {
+    if have node && have npm; then
+        return 0
+    fi
+    apt_install nodejs npm
+}
