@@ -91,9 +91,14 @@ stop_all
 require_free_port "$MIKROBILL_BIND" "the API (MIKROBILL_BIND)"
 
 # --- database -----------------------------------------------------------------------------
-require_subcommand migrate
-log "migrating $(pg_parse_url "$DATABASE_URL" && echo "$PG_DB")"
-"$BIN" migrate || die "mikrobill migrate failed (output above)"
+serve_args=(serve --no-migrate)
+if bin_has_subcommand "$BIN" migrate; then
+    log "migrating $(pg_parse_url "$DATABASE_URL" && echo "$PG_DB")"
+    "$BIN" migrate || die "mikrobill migrate failed (output above)"
+else
+    warn "this build has no 'migrate' subcommand yet: 'serve' will migrate at start instead"
+    serve_args=(serve)
+fi
 
 # --- RouterOS simulator ----------------------------------------------------------------------
 sim_started=0
@@ -165,7 +170,7 @@ fi
 # --- API and worker ------------------------------------------------------------------------
 require_subcommand serve
 log "starting the API on $API"
-start_bg api "$BIN" serve --no-migrate
+start_bg api "$BIN" "${serve_args[@]}"
 
 worker_note="not started: this build has no 'worker' subcommand yet"
 if bin_has_subcommand "$BIN" worker; then
@@ -214,7 +219,7 @@ INFO
 if ((sim_started)); then
     cat <<INFO
   Simulator      RouterOS API on 127.0.0.1:$SIM_BASE_PORT-$((SIM_BASE_PORT + SIM_ROUTERS - 1)) (user $SIM_USER / $SIM_PASSWORD)
-                 control API http://127.0.0.1:$SIM_CONTROL_PORT
+                 control API http://127.0.0.1:$SIM_CONTROL_PORT/routers
 INFO
 fi
 cat <<INFO
