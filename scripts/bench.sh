@@ -124,8 +124,9 @@ if [[ $BENCH_KEEP_DB != 1 || $have_rows -lt $BENCH_CUSTOMERS ]]; then
     if bin_has_subcommand "$BIN" demo; then
         log "loading demo data: $BENCH_CUSTOMERS customers, $BENCH_VOUCHERS vouchers"
         t0=$(now)
-        "$BIN" demo --customers "$BENCH_CUSTOMERS" --vouchers "$BENCH_VOUCHERS" \
-            --routers-sim-base-port "$BENCH_SIM_BASE_PORT" || die "mikrobill demo failed (output above)"
+        demo_args=(demo --customers "$BENCH_CUSTOMERS" --vouchers "$BENCH_VOUCHERS")
+        bin_has_flag "$BIN" demo --routers-sim-base-port && demo_args+=(--routers-sim-base-port "$BENCH_SIM_BASE_PORT")
+        "$BIN" "${demo_args[@]}" || die "mikrobill demo failed (output above)"
         demo_secs=$(elapsed "$t0")
         demo_note="${demo_secs} s for $BENCH_CUSTOMERS customers + $BENCH_VOUCHERS vouchers (migrate ${migrate_secs} s)"
     else

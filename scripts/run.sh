@@ -127,8 +127,9 @@ fi
 # --- demo data --------------------------------------------------------------------------------
 if bin_has_subcommand "$BIN" demo; then
     log "loading demo data ($DEMO_CUSTOMERS customers, $DEMO_VOUCHERS vouchers)"
-    "$BIN" demo --customers "$DEMO_CUSTOMERS" --vouchers "$DEMO_VOUCHERS" --routers-sim-base-port "$SIM_BASE_PORT" ||
-        die "mikrobill demo failed (output above)"
+    demo_args=(demo --customers "$DEMO_CUSTOMERS" --vouchers "$DEMO_VOUCHERS")
+    bin_has_flag "$BIN" demo --routers-sim-base-port && demo_args+=(--routers-sim-base-port "$SIM_BASE_PORT")
+    "$BIN" "${demo_args[@]}" || die "mikrobill demo failed (output above)"
 else
     warn "skipped demo data: this build has no 'demo' subcommand yet"
 fi

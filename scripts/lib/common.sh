@@ -177,6 +177,14 @@ bin_has_subcommand() {
     grep -qE "^[[:space:]]+$2([[:space:]]|\$)" <<<"$help"
 }
 
+# True when `BIN SUBCOMMAND --help` mentions FLAG (options that arrive later than their
+# subcommand are passed only once they exist).
+bin_has_flag() {
+    local help
+    help=$("$1" "$2" --help 2>/dev/null) || return 1
+    grep -q -- "$3" <<<"$help"
+}
+
 # A URL with its password (if any) replaced, for printing.
 mask_url() {
     sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$1"
