@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # scripts/test.sh — everything CI checks, on a fresh Debian 12 machine or a developer's:
 # installs what is missing, makes sure PostgreSQL and RabbitMQ answer, then runs format,
-# clippy, one shared build, the nextest suite, the dependency-direction check and the
-# optional end-to-end suites (tests/conformance, tests/contract). Exits non-zero on any
-# failure and ends with a one-line summary.
+# clippy, one shared build, the nextest suite, doc tests, the dependency-direction check, a
+# lint of these scripts and the optional end-to-end suites (tests/conformance,
+# tests/contract). Exits non-zero on any failure and ends with a one-line summary.
 set -euo pipefail
 
 # shellcheck source=lib/setup.sh
@@ -82,6 +82,20 @@ check_dependency_direction() {
     return "$failed"
 }
 
+# The shell scripts themselves: syntax always, shellcheck when it is installed.
+check_scripts() {
+    local files=(scripts/*.sh scripts/lib/*.sh .ci/run) f failed=0
+    for f in "${files[@]}"; do
+        bash -n "$f" || failed=1
+    done
+    if have shellcheck; then
+        shellcheck -x -S warning "${files[@]}" || failed=1
+    else
+        log "shellcheck not installed; checked syntax only"
+    fi
+    return "$failed"
+}
+
 run_nextest() {
     local log_file="$MB_RUN_DIR/nextest.out"
     mkdir -p "$MB_RUN_DIR"
@@ -117,7 +131,13 @@ if step_ok build; then
 else
     skip_step nextest "build failed"
 fi
+if step_ok build; then
+    run_step doctest cargo test --workspace --doc
+else
+    skip_step doctest "build failed"
+fi
 run_step dependency-direction check_dependency_direction
+run_step scripts check_scripts
 run_suite conformance tests/conformance/run.sh
 run_suite contract tests/contract/run.sh
 
