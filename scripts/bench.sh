@@ -5,8 +5,9 @@
 # the database's own limit, measures the API's idle RSS, prints one table and stops
 # everything it started.
 #
-# Scenarios: healthz auth_me customers_phone customers_search customer_summary topup login
-# (all when none is named). A scenario whose route answers 404 is shown as n/a.
+# Scenarios: healthz auth_me customers_phone customers_search customer_summary topup login,
+# plus one per scripts/bench.d/NAME.sh (all when none is named). A scenario whose route
+# answers 404 is shown as n/a.
 #
 # Knobs (environment): BENCH_DURATION (15s), BENCH_CONNS ("4 64"), BENCH_THREADS (2),
 # BENCH_CUSTOMERS (100000), BENCH_VOUCHERS (1000000), BENCH_KEEP_DB (0; 1 reuses loaded
@@ -18,10 +19,26 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 cd "$MB_ROOT"
 
-ALL_SCENARIOS=(healthz auth_me customers_phone customers_search customer_summary topup login)
-# Scenarios that need a worker / the RouterOS simulator running (later issues add theirs).
+HTTP_SCENARIOS=(healthz auth_me customers_phone customers_search customer_summary topup login)
+# Scenarios that need a worker / the RouterOS simulator running.
 WORKER_SCENARIOS=()
 SIM_SCENARIOS=()
+# Other scenarios are scripts in scripts/bench.d/NAME.sh (driver, job or router benchmarks).
+# One runs with MIKROBILL_BIN, API, TOKEN, DATABASE_URL, BENCH_DURATION, BENCH_CONNS,
+# BENCH_THREADS, BENCH_WORK, SIM_BASE_PORT and SIM_CONTROL_PORT in its environment, declares what it needs in
+# a '# needs: worker sim' line, and prints its table rows as
+# 'ROW<TAB>scenario<TAB>conns<TAB>ops/s<TAB>p50<TAB>p99<TAB>errors' (other output is shown
+# as progress); a non-zero exit marks its row as error.
+PLUGIN_DIR="$MB_ROOT/scripts/bench.d"
+PLUGIN_SCENARIOS=()
+for f in "$PLUGIN_DIR"/*.sh; do
+    [[ -f $f ]] || continue
+    f=${f##*/}
+    PLUGIN_SCENARIOS+=("${f%.sh}")
+    if grep -qE '^# needs:.*\bworker\b' "$PLUGIN_DIR/$f"; then WORKER_SCENARIOS+=("${f%.sh}"); fi
+    if grep -qE '^# needs:.*\bsim\b' "$PLUGIN_DIR/$f"; then SIM_SCENARIOS+=("${f%.sh}"); fi
+done
+ALL_SCENARIOS=("${HTTP_SCENARIOS[@]}" "${PLUGIN_SCENARIOS[@]}")
 
 BENCH_DURATION=${BENCH_DURATION:-15s}
 BENCH_CONNS=${BENCH_CONNS:-4 64}
@@ -32,11 +49,12 @@ BENCH_KEEP_DB=${BENCH_KEEP_DB:-0}
 BENCH_BIND=${BENCH_BIND:-127.0.0.1:18090}
 BENCH_PGBENCH=${BENCH_PGBENCH:-1}
 BENCH_SIM_BASE_PORT=${BENCH_SIM_BASE_PORT:-28728}
+BENCH_SIM_CONTROL_PORT=${BENCH_SIM_CONTROL_PORT:-28780}
 export MIKROBILL_LOG=${MIKROBILL_LOG:-warn}
 
 case ${1:-} in
 -h | --help)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 esac
@@ -62,8 +80,8 @@ wants() {
 # --- set-up ------------------------------------------------------------------------------
 MB_RUN_DIR="$MB_ROOT/.run/bench"
 WORK="$MB_RUN_DIR/work"
+rm -rf "$WORK"
 mkdir -p "$WORK"
-rm -f "$WORK"/*
 
 mb_setup
 ensure_wrk
@@ -140,7 +158,8 @@ fi
 # --- processes ---------------------------------------------------------------------------
 if wants "${SIM_SCENARIOS[@]}"; then
     bin_has_subcommand "$BIN" routeros-sim || die "a chosen scenario needs the RouterOS simulator; this build has none"
-    start_bg routeros-sim "$BIN" routeros-sim --listen "127.0.0.1:$BENCH_SIM_BASE_PORT" --user admin --password secret
+    start_bg routeros-sim "$BIN" routeros-sim --listen "127.0.0.1:$BENCH_SIM_BASE_PORT" --user admin --password secret \
+        --control-listen "127.0.0.1:$BENCH_SIM_CONTROL_PORT"
     wait_until 15 "the simulator" port_open 127.0.0.1 "$BENCH_SIM_BASE_PORT" || die "the simulator did not start"
 fi
 if wants "${WORKER_SCENARIOS[@]}"; then
@@ -364,7 +383,7 @@ pgbench_ref() {
     local label=$1 file=$2 conns
     ((BENCH_PGBENCH == 1)) || return 0
     for conns in $BENCH_CONNS; do
-        local dir="$WORK/pgb-$label-$conns"
+        local dir="$WORK/pgb-${label//[^a-z0-9]/_}-$conns"
         mkdir -p "$dir"
         log "pgbench $label -c$conns -T${BENCH_DURATION%s}"
         if ! (cd "$dir" && pgbench -n -M prepared -c "$conns" -j "$BENCH_THREADS" -T "${BENCH_DURATION%s}" \
@@ -384,7 +403,30 @@ pgbench_ref() {
     done
 }
 
+# run_plugin NAME — a scripts/bench.d scenario; its ROW lines join the table.
+run_plugin() {
+    local name=$1 out="$WORK/$1.plugin.out" rc=0
+    log "bench.d/$name.sh"
+    MIKROBILL_BIN=$BIN API=$API TOKEN=$token BENCH_WORK=$WORK SIM_BASE_PORT=$BENCH_SIM_BASE_PORT \
+        SIM_CONTROL_PORT=$BENCH_SIM_CONTROL_PORT \
+        BENCH_DURATION=$BENCH_DURATION BENCH_CONNS=$BENCH_CONNS BENCH_THREADS=$BENCH_THREADS \
+        timeout 900 bash "$PLUGIN_DIR/$name.sh" >"$out" || rc=$?
+    local tag scen conns rate p50 p99 errors
+    while IFS=$'\t' read -r tag scen conns rate p50 p99 errors; do
+        [[ $tag == ROW ]] && row "$scen" "$conns" "$rate" "$p50" "$p99" "$errors"
+    done <"$out"
+    grep -v '^ROW' "$out" | sed 's/^/    /' >&2 || true
+    if ((rc != 0)); then
+        row "$name" - error error error error
+        NOTES+=("$name: bench.d/$name.sh exited with $rc")
+    fi
+}
+
 for name in "${scenarios[@]}"; do
+    if [[ " ${PLUGIN_SCENARIOS[*]} " == *" $name "* ]]; then
+        run_plugin "$name"
+        continue
+    fi
     blocker=$(scenario_blocker "$name")
     if [[ -n $blocker ]]; then
         log "$name: n/a ($blocker)"
