@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod crypto;
+pub mod demo;
 pub mod migrate;
 pub mod models;
 pub mod pool;
