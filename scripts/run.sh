@@ -40,7 +40,7 @@ stop_all() {
     local s
     for s in "${SERVICES[@]}"; do
         if pidfile_alive "$MB_RUN_DIR/$s.pid"; then
-            log "stopping $s (pid $(<"$MB_RUN_DIR/$s.pid"))"
+            log "stopping $s (pid $(head -n1 "$MB_RUN_DIR/$s.pid"))"
         fi
         stop_pidfile "$MB_RUN_DIR/$s.pid"
     done
@@ -177,7 +177,7 @@ worker_note="not started: this build has no 'worker' subcommand yet"
 if bin_has_subcommand "$BIN" worker; then
     log "starting a worker"
     start_bg worker "$BIN" worker
-    worker_note="running (pid $(<"$MB_RUN_DIR/worker.pid"), log .run/worker.log)"
+    worker_note="running (pid $(head -n1 "$MB_RUN_DIR/worker.pid"), log .run/worker.log)"
 else
     warn "$worker_note"
 fi

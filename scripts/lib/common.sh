@@ -112,21 +112,22 @@ apt_install() {
 
 # --- background processes --------------------------------------------------------------
 
-# True when the pid in FILE is alive and runs our binary.
+# True when the pid in FILE is alive and still runs the program recorded beside it (so a
+# recycled pid is never mistaken for ours). FILE holds the pid, then the program path.
 pidfile_alive() {
-    local file=$1 pid
+    local file=$1 pid prog
     [[ -s $file ]] || return 1
-    pid=$(<"$file")
+    { read -r pid && read -r prog; } <"$file" || true
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
-    grep -q mikrobill "/proc/$pid/cmdline" 2>/dev/null
+    grep -qF -- "${prog:-mikrobill}" "/proc/$pid/cmdline" 2>/dev/null
 }
 
 # Stops the process recorded in FILE (TERM, then KILL after 10 s) and removes FILE.
 stop_pidfile() {
     local file=$1 pid i
     if pidfile_alive "$file"; then
-        pid=$(<"$file")
+        pid=$(head -n1 "$file")
         kill -TERM "$pid" 2>/dev/null || true
         for ((i = 0; i < 40; i++)); do
             kill -0 "$pid" 2>/dev/null || break
@@ -149,7 +150,7 @@ start_bg() {
     stop_pidfile "$MB_RUN_DIR/$name.pid"
     printf '\n--- %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$MB_RUN_DIR/$name.log"
     setsid "$@" </dev/null >>"$MB_RUN_DIR/$name.log" 2>&1 &
-    echo $! >"$MB_RUN_DIR/$name.pid"
+    printf '%s\n%s\n' "$!" "$1" >"$MB_RUN_DIR/$name.pid"
 }
 
 # Prints the last lines of a log to stderr, to explain a failed start.
