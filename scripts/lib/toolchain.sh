@@ -70,3 +70,21 @@ ensure_node() {
     fi
     apt_install nodejs npm
 }
+
+# ensure_venv DIR PACKAGE… — a Python virtualenv at DIR with those PyPI packages (pinned
+# specs like 'librouteros==3.4.1' are best), created once and refreshed only when the list
+# changes. Prints nothing on reuse; the venv's python is DIR/bin/python.
+ensure_venv() {
+    local dir=$1 stamp
+    shift
+    ensure_python_venv
+    stamp=$(printf '%s\n' "$@" | sort | sha256sum | cut -c1-16)
+    if [[ -x $dir/bin/python && -f $dir/.mikrobill-stamp && $(<"$dir/.mikrobill-stamp") == "$stamp" ]]; then
+        return 0
+    fi
+    log "preparing Python venv $dir ($*)"
+    [[ -x $dir/bin/python ]] || python3 -m venv "$dir" || die "python3 -m venv $dir failed"
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@" ||
+        die "pip install $* failed"
+    echo "$stamp" >"$dir/.mikrobill-stamp"
+}
