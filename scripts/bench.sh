@@ -167,7 +167,7 @@ fi
 # --- processes ---------------------------------------------------------------------------
 if wants "${SIM_SCENARIOS[@]}"; then
     bin_has_subcommand "$BIN" routeros-sim || die "a chosen scenario needs the RouterOS simulator; this build has none"
-    start_bg routeros-sim "$BIN" routeros-sim --listen "127.0.0.1:$BENCH_SIM_BASE_PORT" --user admin --password secret \
+    start_bg routeros-sim "$BIN" routeros-sim --listen "127.0.0.1:$BENCH_SIM_BASE_PORT" --user admin --password mikrobill-demo \
         --control-listen "127.0.0.1:$BENCH_SIM_CONTROL_PORT"
     wait_until 15 "the simulator" port_open 127.0.0.1 "$BENCH_SIM_BASE_PORT" || die "the simulator did not start"
 fi

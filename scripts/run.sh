@@ -7,7 +7,7 @@
 #   scripts/run.sh          start (a second run restarts what the first one started)
 #   scripts/run.sh --stop   stop what run.sh started
 #
-# Knobs (environment): DEMO_CUSTOMERS (200), DEMO_VOUCHERS (2000), SIM_ROUTERS (3),
+# Knobs (environment): DEMO_CUSTOMERS (200), DEMO_VOUCHERS (2000), SIM_ROUTERS (10),
 # SIM_BASE_PORT (18728), SIM_CONTROL_PORT (18780), MIKROBILL_BIND (127.0.0.1:8080),
 # DATABASE_URL, AMQP_URL ('' = embedded mode, no RabbitMQ), MIKROBILL_PROFILE (release; 'dev'
 # for a quicker debug build while developing), MIKROBILL_BIN (use this binary, skip the build).
@@ -19,13 +19,14 @@ cd "$MB_ROOT"
 
 DEMO_CUSTOMERS=${DEMO_CUSTOMERS:-200}
 DEMO_VOUCHERS=${DEMO_VOUCHERS:-2000}
-SIM_ROUTERS=${SIM_ROUTERS:-3}
+# `mikrobill demo` creates 10 routers at SIM_BASE_PORT+i by default; one simulator serves them.
+SIM_ROUTERS=${SIM_ROUTERS:-10}
 SIM_BASE_PORT=${SIM_BASE_PORT:-18728}
 SIM_CONTROL_PORT=${SIM_CONTROL_PORT:-18780}
 # The demo routers point at the simulator with these credentials (a local test double,
-# not a real router).
+# not a real router; the same defaults as `mikrobill demo`).
 SIM_USER=${SIM_USER:-admin}
-SIM_PASSWORD=${SIM_PASSWORD:-secret}
+SIM_PASSWORD=${SIM_PASSWORD:-mikrobill-demo}
 export MIKROBILL_BIND=${MIKROBILL_BIND:-127.0.0.1:8080}
 API="http://$MIKROBILL_BIND"
 PROFILE=${MIKROBILL_PROFILE:-release}
@@ -128,7 +129,11 @@ fi
 if bin_has_subcommand "$BIN" demo; then
     log "loading demo data ($DEMO_CUSTOMERS customers, $DEMO_VOUCHERS vouchers)"
     demo_args=(demo --customers "$DEMO_CUSTOMERS" --vouchers "$DEMO_VOUCHERS")
+    # Options the demo command may not have yet are passed only when it lists them.
     bin_has_flag "$BIN" demo --routers-sim-base-port && demo_args+=(--routers-sim-base-port "$SIM_BASE_PORT")
+    bin_has_flag "$BIN" demo '--routers ' && demo_args+=(--routers "$SIM_ROUTERS")
+    bin_has_flag "$BIN" demo --router-username && demo_args+=(--router-username "$SIM_USER")
+    bin_has_flag "$BIN" demo --router-password && demo_args+=(--router-password "$SIM_PASSWORD")
     "$BIN" "${demo_args[@]}" || die "mikrobill demo failed (output above)"
 else
     warn "skipped demo data: this build has no 'demo' subcommand yet"
