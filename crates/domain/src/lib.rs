@@ -6,3 +6,8 @@ pub mod customer;
 pub mod ledger;
 pub mod money;
 pub mod phone;
+pub mod profile;
+pub mod rate_limit;
+pub mod router_comment;
+pub mod sync;
+pub mod validity;
