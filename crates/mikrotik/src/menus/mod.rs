@@ -77,11 +77,20 @@ impl IntoAttrs for Attrs {
     }
 }
 
-/// One menu of one router.
+/// One menu of one router. A cheap `Copy` handle: its methods take it by value so that
+/// `client.ppp_active().print()` can be awaited inside `join!`.
 pub struct Menu<'a, T> {
     client: &'a Client,
     _item: PhantomData<fn() -> T>,
 }
+
+impl<T> Clone for Menu<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Menu<'_, T> {}
 
 impl<'a, T: Item> Menu<'a, T> {
     pub fn new(client: &'a Client) -> Self {
@@ -96,12 +105,12 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 
     /// Every item.
-    pub async fn print(&self) -> Result<Vec<T>> {
+    pub async fn print(self) -> Result<Vec<T>> {
         self.print_where([]).await
     }
 
     /// Items matching the queries (stack semantics of the RouterOS API).
-    pub async fn print_where(&self, queries: impl IntoIterator<Item = Query>) -> Result<Vec<T>> {
+    pub async fn print_where(self, queries: impl IntoIterator<Item = Query>) -> Result<Vec<T>> {
         let mut cmd = Self::cmd("print");
         cmd.queries = queries.into_iter().map(|q| q.0).collect();
         let res = self.client.execute(&cmd).await?;
@@ -109,7 +118,7 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 
     /// The item with this `name`, if any.
-    pub async fn find(&self, name: &str) -> Result<Option<T>> {
+    pub async fn find(self, name: &str) -> Result<Option<T>> {
         Ok(self
             .print_where([Query::eq("name", name)])
             .await?
@@ -118,7 +127,7 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 
     /// Streams items without holding them all in memory.
-    pub async fn stream(&self) -> Result<TypedStream<T>> {
+    pub async fn stream(self) -> Result<TypedStream<T>> {
         Ok(TypedStream {
             inner: self.client.stream(&Self::cmd("print")).await?,
             _item: PhantomData,
@@ -126,7 +135,7 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 
     /// Adds an item; returns its new id (`*1F`).
-    pub async fn add(&self, item: &impl IntoAttrs) -> Result<String> {
+    pub async fn add(self, item: &impl IntoAttrs) -> Result<String> {
         let mut cmd = Self::cmd("add");
         cmd.attrs = item.to_attrs().0;
         let res = self.client.execute(&cmd).await?;
@@ -136,14 +145,14 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 
     /// Changes the given attributes of the item `id` (an id or, as RouterOS allows, a name).
-    pub async fn set(&self, id: &str, changes: &impl IntoAttrs) -> Result<()> {
+    pub async fn set(self, id: &str, changes: &impl IntoAttrs) -> Result<()> {
         let mut cmd = Self::cmd("set").attr(".id", id);
         cmd.attrs.extend(changes.to_attrs().0);
         self.client.execute(&cmd).await.map(drop)
     }
 
     /// Removes items (one id, or several joined with commas).
-    pub async fn remove(&self, id: &str) -> Result<()> {
+    pub async fn remove(self, id: &str) -> Result<()> {
         self.client
             .execute(&Self::cmd("remove").attr(".id", id))
             .await
@@ -151,7 +160,7 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 
     /// Sets `disabled=yes`.
-    pub async fn disable(&self, id: &str) -> Result<()> {
+    pub async fn disable(self, id: &str) -> Result<()> {
         self.client
             .execute(&Self::cmd("disable").attr(".id", id))
             .await
@@ -159,7 +168,7 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 
     /// Sets `disabled=no`.
-    pub async fn enable(&self, id: &str) -> Result<()> {
+    pub async fn enable(self, id: &str) -> Result<()> {
         self.client
             .execute(&Self::cmd("enable").attr(".id", id))
             .await
