@@ -2,8 +2,12 @@
 
 pub mod crypto;
 pub mod demo;
+pub mod jobs;
+pub mod leases;
 pub mod migrate;
 pub mod models;
+pub mod outbox;
 pub mod pool;
+pub mod scheduler;
 pub mod schema;
 pub mod testing;
