@@ -23,6 +23,12 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Print the OpenAPI document.
     Openapi(cli::openapi::OpenApiArgs),
+    /// Apply, revert or list database migrations.
+    Migrate(cli::migrate::MigrateArgs),
+    /// Load realistic demo data (idempotent).
+    Demo(cli::demo::DemoArgs),
+    /// Run the RouterOS API simulator (one or many routers).
+    RouterosSim(cli::routeros_sim::RouterOsSimArgs),
 }
 
 /// Exit status for configuration errors, distinct from runtime failures (1).
@@ -58,7 +64,18 @@ fn main() -> ExitCode {
                     .await
                     .map(|()| ExitCode::SUCCESS)
             }
+                .await
+                .map(|()| ExitCode::SUCCESS),
             Command::Openapi(args) => cli::openapi::run(args).map(|()| ExitCode::SUCCESS),
+            Command::Migrate(args) => cli::migrate::run(args, &config::database_url(&env))
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Demo(args) => cli::demo::run(args, &config::database_url(&env))
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::RouterosSim(args) => cli::routeros_sim::run(args)
+                .await
+                .map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

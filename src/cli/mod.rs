@@ -1,4 +1,7 @@
 //! One module per subcommand; each owns its clap arguments and its `run`.
 
+pub mod demo;
+pub mod migrate;
 pub mod openapi;
+pub mod routeros_sim;
 pub mod serve;
