@@ -369,7 +369,7 @@ scenario_blocker() {
 ROWS=()
 NOTES=()
 fmt_ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
-row() { ROWS+=("$(printf '| %-26s | %5s | %9s | %9s | %9s | %8s |' "$@")"); }
+row() { ROWS+=("$(printf '| %-38s | %5s | %9s | %9s | %9s | %8s |' "$@")"); }
 
 ledger_rows() { sql 'select count(*) from ledger_entries' 2>/dev/null || echo ''; }
 
@@ -506,8 +506,8 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     echo "demo data: $demo_note"
     echo "serve RSS: idle $((idle_rss_kb / 1024)) MB, after load $((load_rss_kb / 1024)) MB (peak $((peak_rss_kb / 1024)) MB)"
     echo
-    printf '| %-26s | %5s | %9s | %9s | %9s | %8s |\n' scenario conns 'req/s' p50 p99 errors
-    printf '|%s|%s|%s|%s|%s|%s|\n' "----------------------------" "------:" "----------:" "----------:" "----------:" "---------:"
+    printf '| %-38s | %5s | %9s | %9s | %9s | %8s |\n' scenario conns 'req/s' p50 p99 errors
+    printf '|%s|%s|%s|%s|%s|%s|\n' "----------------------------------------" "------:" "----------:" "----------:" "----------:" "---------:"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "errors = non-2xx responses + socket errors/timeouts; pgbench rows: the same SQL without HTTP (failed transactions)."

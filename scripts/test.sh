@@ -85,6 +85,9 @@ check_dependency_direction() {
 # The shell scripts themselves: syntax always, shellcheck when it is installed.
 check_scripts() {
     local files=(scripts/*.sh scripts/lib/*.sh .ci/run) f failed=0
+    for f in scripts/bench.d/*.sh tests/*/run.sh; do
+        [[ -f $f ]] && files+=("$f")
+    done
     for f in "${files[@]}"; do
         bash -n "$f" || failed=1
     done
