@@ -517,3 +517,37 @@ async fn garbage_reply_closes_the_connection() {
     assert!(matches!(err, Error::ConnectionLost), "{err:?}");
     assert!(c.is_closed());
 }
+
+#[tokio::test]
+async fn a_caller_that_stops_reading_does_not_stall_the_others() {
+    let s = sim("7.18").await;
+    for i in 0..3000 {
+        s.exec_ok(&["/ip/hotspot/user/add", &format!("=name=z{i}")])
+            .expect("add");
+    }
+    let c = Client::connect(
+        s.connect_options()
+            .command_timeout(Duration::from_millis(600)),
+    )
+    .await
+    .expect("login");
+    let mut slow = c
+        .command("/ip/hotspot/user/print")
+        .stream()
+        .await
+        .expect("stream");
+    slow.next().await.expect("row").expect("ok");
+    // Give the reader time to fill the slow caller's buffer and block on it.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = std::time::Instant::now();
+    assert_eq!(c.system_identity().await.expect("not stalled"), "r1");
+    assert!(started.elapsed() < Duration::from_millis(550));
+    let mut last = None;
+    while let Some(r) = slow.next().await {
+        last = Some(r);
+    }
+    assert!(
+        matches!(last, Some(Err(Error::Timeout(Stage::Command)))),
+        "{last:?}"
+    );
+}

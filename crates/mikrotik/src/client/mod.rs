@@ -128,7 +128,10 @@ impl Client {
         let (rd, wr) = tokio::io::split(io);
         let pending = Arc::new(Pending::default());
         let (wtx, wrx) = mpsc::channel::<Vec<u8>>(1024);
-        let reader = tokio::spawn(read_loop(rd, dec, pending.clone()));
+        // A caller that stops reading its stream would stall every other command on the
+        // connection; after half the command timeout its command is cancelled instead.
+        let stall = command_timeout / 2;
+        let reader = tokio::spawn(read_loop(rd, dec, pending.clone(), wtx.clone(), stall));
         let writer = tokio::spawn(write_loop(wr, wrx, pending.clone()));
         Client {
             inner: Arc::new(Shared {
@@ -290,9 +293,14 @@ impl RowStream {
             let reply = match timeout(self.idle, self.rx.recv()).await {
                 Err(_) => return Some(Err(self.abort(Error::Timeout(Stage::Command)))),
                 Ok(None) => {
-                    let e = self.client.inner.pending.lost();
                     self.finished = true;
-                    return Some(Err(e));
+                    // Closed channel on a live connection: the reader gave up on us because
+                    // we read too slowly (see `read_loop`).
+                    return Some(Err(if self.client.is_closed() {
+                        self.client.inner.pending.lost()
+                    } else {
+                        Error::Timeout(Stage::Command)
+                    }));
                 }
                 Ok(Some(r)) => r,
             };
@@ -358,6 +366,8 @@ async fn read_loop(
     mut rd: tokio::io::ReadHalf<Box<dyn transport::AsyncIo>>,
     mut dec: Decoder,
     pending: Arc<Pending>,
+    writer: mpsc::Sender<Vec<u8>>,
+    stall: Duration,
 ) {
     let mut buf = vec![0u8; 64 * 1024];
     let fatal = 'conn: loop {
@@ -385,10 +395,18 @@ async fn read_loop(
                 continue;
             };
             let slot = pending.lock().get(&tag).cloned();
-            if let Some(tx) = slot
-                && tx.send(reply).await.is_err()
-            {
-                pending.unregister(tag);
+            if let Some(tx) = slot {
+                match tx.send_timeout(reply, stall).await {
+                    Ok(()) => {}
+                    Err(mpsc::error::SendTimeoutError::Closed(_)) => pending.unregister(tag),
+                    Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+                        tracing::debug!(tag, "caller stopped reading; cancelling its command");
+                        pending.unregister(tag);
+                        let cancel =
+                            encode_sentence(&["/cancel".to_owned(), format!("=tag={tag}")]);
+                        let _ = writer.try_send(cancel);
+                    }
+                }
             }
         }
         match rd.read(&mut buf).await {
