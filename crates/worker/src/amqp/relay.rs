@@ -4,6 +4,7 @@
 //! side by side without publishing a row twice. While the broker is unreachable rows stay
 //! `pending` and the relay reconnects with backoff.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,12 +87,6 @@ async fn connect(settings: &RelaySettings) -> Result<(Connection, Channel), Stri
         .confirm_select(ConfirmSelectOptions::default())
         .await
         .map_err(|e| e.to_string())?;
-    // every family: a job must find its queue even before any worker of it has started
-    settings
-        .topology
-        .declare(&channel, &JobFamily::ALL, &settings.backoff)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok((conn, channel))
 }
 
@@ -102,11 +97,15 @@ async fn publish_loop(
     wake: &Notify,
     shutdown: &CancellationToken,
 ) -> Result<(), RelayError> {
+    // families whose queues this connection has declared: a job must find its queue even
+    // before any worker of its family has started, and declaring on first use keeps unused
+    // families off the broker
+    let mut declared = HashSet::new();
     loop {
         if shutdown.is_cancelled() {
             return Ok(());
         }
-        let published = relay_batch(settings, pool, channel).await?;
+        let published = relay_batch(settings, pool, channel, &mut declared).await?;
         if published as i64 >= settings.batch {
             continue;
         }
@@ -124,6 +123,7 @@ async fn relay_batch(
     settings: &RelaySettings,
     pool: &DbPool,
     channel: &Channel,
+    declared: &mut HashSet<JobFamily>,
 ) -> Result<usize, RelayError> {
     let conn = pool
         .get()
@@ -133,6 +133,8 @@ async fn relay_batch(
     let channel = channel.clone();
     let exchange = settings.topology.exchange();
     let batch = settings.batch;
+    let (topology, backoff) = (settings.topology.clone(), settings.backoff.clone());
+    let mut known = std::mem::take(declared);
     let outcome = conn
         .interact(move |conn| {
             let mut broker_error = None;
@@ -148,16 +150,28 @@ async fn relay_batch(
                 for row in &unknown {
                     bury_unroutable(conn, row)?;
                 }
-                let (confirmed, error) = handle.block_on(publish_all(&channel, &exchange, &rows));
+                let (confirmed, error) = handle.block_on(async {
+                    let families: HashSet<JobFamily> =
+                        rows.iter().filter_map(|r| r.family.parse().ok()).collect();
+                    let missing: Vec<JobFamily> = families.difference(&known).copied().collect();
+                    if !missing.is_empty() {
+                        if let Err(e) = topology.declare(&channel, &missing, &backoff).await {
+                            return (Vec::new(), Some(e.to_string()));
+                        }
+                        known.extend(missing);
+                    }
+                    publish_all(&channel, &exchange, &rows).await
+                });
                 broker_error = error;
                 store::outbox::mark_published(conn, &confirmed)?;
                 Ok(confirmed.len())
             });
-            (marked, broker_error)
+            (marked, broker_error, known)
         })
         .await
         .map_err(|e| RelayError::Db(e.to_string()))?;
-    let (marked, broker_error) = outcome;
+    let (marked, broker_error, known) = outcome;
+    *declared = known;
     let marked = marked.map_err(|e| RelayError::Db(e.to_string()))?;
     if let Some(e) = broker_error {
         return Err(RelayError::Broker(e));

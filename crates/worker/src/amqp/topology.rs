@@ -7,7 +7,10 @@
 use std::time::Duration;
 
 use domain::jobs::JobFamily;
-use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
+};
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, ExchangeKind};
 
@@ -113,6 +116,30 @@ impl Topology {
             }
         }
         Ok(())
+    }
+}
+
+impl Topology {
+    /// Deletes the queues of `families` (and the exchange): for tests and tools that created
+    /// a namespace of their own.
+    pub async fn delete(
+        &self,
+        channel: &Channel,
+        families: &[JobFamily],
+        backoff: &[Duration],
+    ) -> lapin::Result<()> {
+        for &family in families {
+            let mut queues = vec![self.queue(family), self.dead_queue(family)];
+            queues.extend(backoff.iter().map(|d| self.retry_queue(family, *d)));
+            for queue in queues {
+                channel
+                    .queue_delete(queue.into(), QueueDeleteOptions::default())
+                    .await?;
+            }
+        }
+        channel
+            .exchange_delete(self.exchange().into(), ExchangeDeleteOptions::default())
+            .await
     }
 }
 
