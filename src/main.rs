@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP API.
     Serve(cli::serve::ServeArgs),
+    /// Manage admin accounts (`admin create`).
+    Admin(cli::admin::AdminArgs),
     /// Print the OpenAPI document.
     Openapi(cli::openapi::OpenApiArgs),
     /// Apply, revert or list database migrations.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
                     .await
                     .map(|()| ExitCode::SUCCESS)
             }
+            Command::Admin(args) => cli::admin::run(args, &env)
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Openapi(args) => cli::openapi::run(args).map(|()| ExitCode::SUCCESS),

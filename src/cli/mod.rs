@@ -1,5 +1,6 @@
 //! One module per subcommand; each owns its clap arguments and its `run`.
 
+pub mod admin;
 pub mod demo;
 pub mod migrate;
 pub mod openapi;

@@ -29,7 +29,13 @@ pub async fn run(args: ServeArgs, env: &Env, api_config: api::ApiConfig) -> anyh
     let listener = std::net::TcpListener::bind(api_config.bind)
         .with_context(|| format!("cannot bind MIKROBILL_BIND={}", api_config.bind))?;
     let addr = listener.local_addr()?;
-    let state = api::AppState::new(pool, api_config);
+    let master_key = env
+        .raw(store::crypto::MASTER_KEY_ENV)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(store::crypto::CryptoError::MissingKey)
+        .and_then(store::crypto::MasterKey::from_env_value)
+        .with_context(|| "MIKROBILL_MASTER_KEY (e.g. `openssl rand -hex 32`)")?;
+    let state = api::AppState::new(pool, api_config).with_master_key(master_key);
     tracing::info!(%addr, "mikrobill API listening; docs at http://{addr}/docs/");
     api::server::start(state, listener)?.await?;
     Ok(())

@@ -42,6 +42,7 @@ error_codes! {
     InvalidToken => "invalid-token", UNAUTHORIZED, "The token is invalid, expired or revoked";
     TwoFactorRequired => "two-factor-required", UNAUTHORIZED, "A two-factor code is required";
     Forbidden => "forbidden", FORBIDDEN, "You do not have permission for this action";
+    TwoFactorEnrolmentRequired => "two-factor-enrolment-required", FORBIDDEN, "Your role requires two-factor authentication; enrol first";
     NotFound => "not-found", NOT_FOUND, "The resource does not exist";
     MethodNotAllowed => "method-not-allowed", METHOD_NOT_ALLOWED, "The method is not allowed on this resource";
     Conflict => "conflict", CONFLICT, "The request conflicts with the current state";

@@ -1,11 +1,16 @@
 #![doc = include_str!("../README.md")]
 
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod metrics;
+pub mod middleware;
 pub mod openapi;
+pub mod pagination;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -19,6 +19,7 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
     components(schemas(Problem, FieldError)),
     tags(
         (name = "ops", description = "Health, readiness and metrics"),
+        (name = "auth", description = "Admin login, token refresh, sessions and two-factor authentication"),
     )
 )]
 pub struct ApiDoc;

@@ -18,9 +18,15 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<actix_we
         0 => std::thread::available_parallelism().map_or(2, usize::from),
         n => n,
     };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        state
+            .revocations
+            .spawn_refresher(state.pool.clone(), state.config.access_token_ttl_secs);
+    }
     let server = HttpServer::new(move || {
         let limit = state.config.body_limit_bytes;
         let metrics = state.metrics.clone();
+        let cors_origins = state.config.cors_origins.clone();
         let (app, doc) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
@@ -52,6 +58,8 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<actix_we
                 .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
         )
         .service(web::redirect("/docs", "/docs/"))
+        .wrap(actix_web::middleware::from_fn(crate::middleware::hygiene))
+        .wrap(crate::middleware::cors(&cors_origins))
         .wrap_fn(move |req, srv| {
             let started = Instant::now();
             let metrics = metrics.clone();

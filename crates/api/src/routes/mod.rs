@@ -3,6 +3,7 @@
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
+pub mod auth;
 pub mod health;
 
 /// Everything the server answers, ops routes and `/api/v1`.
@@ -12,5 +13,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn v1(cfg: &mut ServiceConfig) {
-    let _ = cfg;
+    cfg.configure(auth::routes);
 }

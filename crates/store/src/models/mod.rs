@@ -15,3 +15,6 @@ pub use catalog::{
 pub use customer::{Customer, CustomerChanges, LedgerEntry, NewCustomer, NewLedgerEntry};
 pub use location::{Location, LocationChanges, NewLocation, NewRouter, Router, RouterChanges};
 pub use voucher::{NewVoucher, NewVoucherBatch, Voucher, VoucherBatch, VoucherChanges};
+pub mod admin;
+pub mod audit;
+pub mod setting;
