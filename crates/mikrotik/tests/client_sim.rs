@@ -181,11 +181,25 @@ async fn dropped_connection_is_reported_and_a_new_connect_works() {
 async fn offline_router_refuses_and_comes_back() {
     let s = sim("7.18").await;
     s.set_online(false);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(Client::connect(s.connect_options()).await.is_err());
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while Client::connect(s.connect_options()).await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "router never went offline"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     s.set_online(true);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let c = client(&s).await;
+    let c = loop {
+        match Client::connect(s.connect_options()).await {
+            Ok(c) => break c,
+            Err(e) => assert!(
+                std::time::Instant::now() < deadline,
+                "never back online: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(c.system_identity().await.expect("identity"), "r1");
 }
 
@@ -541,7 +555,8 @@ async fn a_caller_that_stops_reading_does_not_stall_the_others() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let started = std::time::Instant::now();
     assert_eq!(c.system_identity().await.expect("not stalled"), "r1");
-    assert!(started.elapsed() < Duration::from_millis(550));
+    // The reader gives up on the slow caller after half the timeout, well before our own.
+    assert!(started.elapsed() < Duration::from_millis(950));
     let mut last = None;
     while let Some(r) = slow.next().await {
         last = Some(r);
