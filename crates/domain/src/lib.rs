@@ -12,3 +12,4 @@ pub mod router_comment;
 pub mod status;
 pub mod sync;
 pub mod validity;
+pub mod router_jobs;

@@ -20,3 +20,7 @@ pub mod audit;
 pub mod idempotency;
 pub mod login_attempts;
 pub mod settings;
+pub mod drift;
+pub mod locations;
+pub mod profiles;
+pub mod routers;

@@ -2,10 +2,18 @@
 //! adds its module here and one line in [`register_all`].
 
 pub mod housekeeping;
+pub mod router_links;
+pub mod router_poll;
+pub mod router_profile;
+pub mod router_sync;
 
 use crate::registry::Registry;
 
 /// Registers every handler and task.
 pub fn register_all(reg: &mut Registry) {
     housekeeping::register(reg);
+    reg.register(router_sync::SyncRouterHandler);
+    reg.register(router_profile::SyncProfileHandler);
+    reg.register(router_poll::PollRouterHandler);
+    router_poll::register_tasks(reg);
 }
