@@ -169,6 +169,7 @@ impl<K: Eq + Hash + Clone + std::fmt::Debug> RouterPool<K> {
     }
 
     /// A session with the router, connecting if needed. Fails fast while the breaker is open.
+    #[tracing::instrument(skip_all, fields(router = ?id))]
     pub async fn get(&self, id: &K) -> Result<PooledClient> {
         let slot = self.slot(id)?;
         self.admit(&slot)?;
@@ -209,6 +210,7 @@ impl<K: Eq + Hash + Clone + std::fmt::Debug> RouterPool<K> {
 
     /// Runs `f` with the router's session and feeds the outcome to the breaker. Transport
     /// failures (timeouts, lost connections) count against the router; traps do not.
+    #[tracing::instrument(skip_all, fields(router = ?id))]
     pub async fn run<T, F, Fut>(&self, id: &K, f: F) -> Result<T>
     where
         F: Fn(Client) -> Fut,

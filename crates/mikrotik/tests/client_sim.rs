@@ -566,3 +566,28 @@ async fn a_caller_that_stops_reading_does_not_stall_the_others() {
         "{last:?}"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Whatever billing writes into a comment (separators, `=`, unicode, long text)
+        /// reads back unchanged over the wire.
+        #[test]
+        fn any_comment_survives_add_and_print(comment in "[^\u{0}]{1,400}", name in "[A-Z0-9]{6,20}") {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let got = rt.block_on(async {
+                let s = sim("7.18").await;
+                let c = client(&s).await;
+                let mut spec = user(&name);
+                spec.comment = Some(comment.clone());
+                c.hotspot_users().add(&spec).await.expect("add");
+                c.hotspot_users().find(&name).await.expect("find").and_then(|u| u.comment)
+            });
+            prop_assert_eq!(got, Some(comment));
+        }
+    }
+}

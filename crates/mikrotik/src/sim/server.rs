@@ -58,12 +58,13 @@ pub(crate) async fn serve(
                 let tls = tls.clone();
                 tokio::spawn(async move {
                     let io: Box<dyn AsyncIo> = match tls {
-                        Some(acc) => match acc.accept(tcp).await {
-                            Ok(s) => Box::new(s),
-                            Err(e) => {
+                        Some(acc) => match tokio::time::timeout(Duration::from_secs(10), acc.accept(tcp)).await {
+                            Ok(Ok(s)) => Box::new(s),
+                            Ok(Err(e)) => {
                                 tracing::debug!(error = %e, "TLS handshake failed");
                                 return;
                             }
+                            Err(_) => return,
                         },
                         None => Box::new(tcp),
                     };
