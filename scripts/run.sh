@@ -104,14 +104,13 @@ fi
 # --- RouterOS simulator ----------------------------------------------------------------------
 sim_started=0
 if bin_has_subcommand "$BIN" routeros-sim; then
-    sim_args=(routeros-sim --listen "127.0.0.1:$SIM_BASE_PORT" --user "$SIM_USER" --password "$SIM_PASSWORD"
-        --control-listen "127.0.0.1:$SIM_CONTROL_PORT")
-    require_free_port "127.0.0.1:$SIM_BASE_PORT" "the RouterOS simulator"
+    # Every router as --router (the single-router --listen form is ignored next to them).
+    sim_args=(routeros-sim --control-listen "127.0.0.1:$SIM_CONTROL_PORT")
     require_free_port "127.0.0.1:$SIM_CONTROL_PORT" "the simulator control API"
-    for ((i = 1; i < SIM_ROUTERS; i++)); do
+    for ((i = 0; i < SIM_ROUTERS; i++)); do
         port=$((SIM_BASE_PORT + i))
         require_free_port "127.0.0.1:$port" "simulated router $((i + 1))"
-        sim_args+=(--router "sim-$((i + 1))=127.0.0.1:$port,$SIM_USER,$SIM_PASSWORD")
+        sim_args+=(--router "$(printf 'sim-%02d' $((i + 1)))=127.0.0.1:$port,$SIM_USER,$SIM_PASSWORD")
     done
     log "starting the RouterOS simulator: $SIM_ROUTERS routers on 127.0.0.1:$SIM_BASE_PORT-$((SIM_BASE_PORT + SIM_ROUTERS - 1))"
     start_bg routeros-sim "$BIN" "${sim_args[@]}"
