@@ -20,6 +20,7 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
     tags(
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "auth", description = "Admin login, token refresh, sessions and two-factor authentication"),
+        (name = "jobs", description = "Background jobs: dead jobs and their replay, scheduler tasks and their last run"),
     )
 )]
 pub struct ApiDoc;

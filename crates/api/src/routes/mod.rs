@@ -5,6 +5,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 pub mod auth;
 pub mod health;
+pub mod jobs;
 
 /// Everything the server answers, ops routes and `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -14,4 +15,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 fn v1(cfg: &mut ServiceConfig) {
     cfg.configure(auth::routes);
+    cfg.configure(jobs::routes);
 }
