@@ -388,6 +388,12 @@ run_wrk() {
     fi
     local requests duration p50 p99 status sock
     read -r _ requests duration p50 p99 status sock < <(grep '^MB_RESULT' "$out")
+    if ((requests == 0)); then
+        row "$name" "$conns" 0 - - "timeout"
+        NOTES+=("$name -c$conns: no request completed within $BENCH_DURATION")
+        LAST_OK=0
+        return
+    fi
     local rps
     rps=$(awk -v r="$requests" -v d="$duration" 'BEGIN { printf "%d", r / (d / 1e6) }')
     row "$name" "$conns" "$rps" "$(fmt_ms "$p50")" "$(fmt_ms "$p99")" "$((status + sock))"
@@ -465,7 +471,7 @@ for name in "${scenarios[@]}"; do
     done
     if [[ $name == topup && -n $before ]]; then
         after=$(ledger_rows)
-        NOTES+=("topup: $ok_requests successful requests, $((after - before)) ledger rows written")
+        NOTES+=("topup: wrk counted $ok_requests successful requests; $((after - before)) ledger rows were written (the difference is the probe plus requests still in flight when wrk stopped, which it does not count)")
     fi
     # The database's own limit on the same query, for comparison.
     if [[ $have_customers == t ]]; then
