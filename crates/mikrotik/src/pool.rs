@@ -31,6 +31,9 @@ pub struct PoolConfig {
     /// Re-run a closure once when it failed because a reused connection had died meanwhile
     /// (the router restarted, a NAT forgot us). The closure may then run twice.
     pub retry_stale: bool,
+    /// Most sessions (`get`/`run` calls) started per second on one router; `None` for no
+    /// limit. Small routers (hAP lite, old RB750) fall over when polled too eagerly.
+    pub max_rate_per_router: Option<u32>,
 }
 
 impl Default for PoolConfig {
@@ -41,6 +44,7 @@ impl Default for PoolConfig {
             base_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(300),
             retry_stale: true,
+            max_rate_per_router: None,
         }
     }
 }
@@ -78,6 +82,8 @@ struct Slot {
     client: tokio::sync::Mutex<Option<Client>>,
     limit: Arc<Semaphore>,
     breaker: Mutex<Breaker>,
+    /// Earliest start of the next call under the rate limit.
+    next_start: Mutex<Instant>,
 }
 
 impl Slot {
@@ -143,6 +149,7 @@ impl<K: Eq + Hash + Clone + std::fmt::Debug> RouterPool<K> {
                 open_until: None,
                 probing: false,
             }),
+            next_start: Mutex::new(Instant::now()),
         });
         self.slots
             .write()
@@ -178,6 +185,15 @@ impl<K: Eq + Hash + Clone + std::fmt::Debug> RouterPool<K> {
             // The semaphore is never closed; treat it like a vanished router if it were.
             Err(_) => return Err(Error::UnknownRouter),
         };
+        if let Some(rate) = self.cfg.max_rate_per_router.filter(|r| *r > 0) {
+            let at = {
+                let mut next = slot.next_start.lock().unwrap_or_else(|e| e.into_inner());
+                let at = (*next).max(Instant::now());
+                *next = at + Duration::from_secs(1) / rate;
+                at
+            };
+            tokio::time::sleep_until(at).await;
+        }
         let mut guard = slot.client.lock().await;
         if let Some(c) = guard.as_ref().filter(|c| !c.is_closed()) {
             // A live session admitted while half-open counts as the probe passing.
@@ -247,6 +263,17 @@ impl<K: Eq + Hash + Clone + std::fmt::Debug> RouterPool<K> {
             Ok((identity?, resource?))
         })
         .await
+    }
+
+    /// Health of every router, checked concurrently; one dead router costs at most its own
+    /// timeouts (or nothing while its breaker is open).
+    pub async fn health_all(&self) -> Vec<(K, Result<(String, SystemResource)>)> {
+        let ids = self.ids();
+        let checks = ids.iter().map(|id| self.health(id));
+        ids.iter()
+            .cloned()
+            .zip(futures::future::join_all(checks).await)
+            .collect()
     }
 
     fn admit(&self, slot: &Slot) -> Result<()> {

@@ -81,6 +81,7 @@ fn fast_pool() -> PoolConfig {
         base_backoff: Duration::from_millis(300),
         max_backoff: Duration::from_secs(2),
         retry_stale: true,
+        max_rate_per_router: None,
     }
 }
 
@@ -190,4 +191,53 @@ async fn traps_do_not_count_against_the_router() {
         BreakerState::Closed { failures: 0 }
     );
     assert!(matches!(pool.breaker_state(&2), Err(Error::UnknownRouter)));
+}
+
+#[tokio::test]
+async fn rate_limit_spaces_calls_to_one_router() {
+    let a = plain("a").await;
+    let pool = RouterPool::new(PoolConfig {
+        max_rate_per_router: Some(20),
+        ..fast_pool()
+    });
+    pool.upsert(1, a.connect_options());
+    let started = std::time::Instant::now();
+    for _ in 0..6 {
+        pool.run(&1, |c| async move { c.system_identity().await })
+            .await
+            .expect("identity");
+    }
+    // Six calls at 20/s: the first is immediate, the next five wait 50 ms each.
+    assert!(
+        started.elapsed() >= Duration::from_millis(240),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn health_all_reports_every_router_at_once() {
+    let a = plain("a").await;
+    let b = plain("b").await;
+    let pool = RouterPool::new(fast_pool());
+    pool.upsert("a", a.connect_options());
+    pool.upsert("b", b.connect_options());
+    pool.upsert(
+        "gone",
+        mikrotik::ConnectOptions::new("127.0.0.1", "x", "y").port(1),
+    );
+    let mut all = pool.health_all().await;
+    all.sort_by_key(|(k, _)| *k);
+    let names: Vec<_> = all
+        .iter()
+        .map(|(k, r)| (*k, r.as_ref().map(|(n, _)| n.clone()).ok()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("a", Some("a".to_owned())),
+            ("b", Some("b".to_owned())),
+            ("gone", None)
+        ]
+    );
 }
