@@ -130,12 +130,44 @@ fn ensure_template(server: &DatabaseUrl) -> String {
                 .execute(&mut conn);
         }
     }
+    drop_leaked_databases(&mut conn);
     exec(
         &mut conn,
         &format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})"),
     );
     *ready = Some(name.clone());
     name
+}
+
+/// Drops test databases whose process is gone (killed by a timeout, aborted run) so they do
+/// not pile up. Names carry the creating pid; a pid counts as alive unless `/proc` says
+/// otherwise, which also keeps databases of test runs on other machines.
+fn drop_leaked_databases(conn: &mut PgConnection) {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(rows) =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'mbtest\\_%'")
+            .load::<Name>(conn)
+    else {
+        return;
+    };
+    for row in rows {
+        let pid = row.datname[TEST_DB_PREFIX.len()..]
+            .split('_')
+            .next()
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                row.datname
+            ))
+            .execute(conn);
+        }
+    }
 }
 
 fn unique_name() -> String {

@@ -108,7 +108,13 @@ async fn migrations_go_up_from_empty_down_to_empty_and_up_again() {
         total,
         "reverting more than exist stops at empty"
     );
-    assert!(reverted[0].ends_with("_seed"), "newest first: {reverted:?}");
+    let newest = migrate::status(&mut conn)
+        .unwrap()
+        .last()
+        .unwrap()
+        .name
+        .clone();
+    assert_eq!(reverted[0], newest, "newest first: {reverted:?}");
     let left = public_tables(&mut conn);
     assert_eq!(
         left,
@@ -378,6 +384,23 @@ async fn foreign_keys_and_lookup_indexes_are_present() {
     .get_result(&mut conn)
     .unwrap();
     assert!(!v.any, "index predicates must be immutable");
+}
+
+#[tokio::test]
+async fn every_foreign_key_column_has_an_index_for_parent_deletes() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect();
+    let unindexed = names(
+        &mut conn,
+        "SELECT c.conrelid::regclass::text || '.' || a.attname AS name
+         FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         WHERE c.contype = 'f' AND NOT EXISTS (
+             SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])",
+    );
+    assert!(
+        unindexed.is_empty(),
+        "foreign keys without an index: {unindexed:?}"
+    );
 }
 
 #[tokio::test]

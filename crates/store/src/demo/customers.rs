@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
 use super::catalog::Catalog;
-use super::data;
 use super::{DEMO_TAG, DemoError, DemoOptions, Step};
+use super::{bulk, data};
 use crate::schema::{customers, ledger_entries};
 
 const CHUNK: usize = 10_000;
@@ -185,20 +185,22 @@ fn person(
     }
 }
 
-/// Loads `opts.customers` customers and their ledgers in one transaction; returns
-/// (customers, ledger entries).
+/// Loads `opts.customers` customers and their ledgers; returns (customers, ledger entries).
 pub(crate) fn load(
-    url: &str,
+    conn: &mut PgConnection,
     opts: &DemoOptions,
     catalog: &Catalog,
     now: DateTime<Utc>,
     progress: &ProgressBar,
 ) -> Result<(usize, usize), DemoError> {
-    let mut conn = PgConnection::establish(url)?;
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let count =
         i64::try_from(opts.customers).map_err(|_| DemoError::Invalid("too many customers"))?;
-    conn.transaction(|conn| {
+    {
+        let deferred_customers = bulk::defer(conn, "customers", opts.customers, &["locations"])?;
+        // about 2.4 entries per customer
+        let deferred_ledger =
+            bulk::defer(conn, "ledger_entries", opts.customers * 2, &["customers"])?;
         // ids up front, so ledger rows can reference customers loaded by the same COPY chunk
         let ids: Vec<Id> = diesel::sql_query(
             "SELECT nextval('customers_id_seq') AS id FROM generate_series(1, $1)",
@@ -245,6 +247,10 @@ pub(crate) fn load(
             ledger_total += ledger.len();
             progress.inc(chunk.len() as u64);
         }
+        progress.set_message("indexing customers");
+        for deferred in [deferred_customers, deferred_ledger].into_iter().flatten() {
+            deferred.restore(conn)?;
+        }
         Ok((ids.len(), ledger_total))
-    })
+    }
 }

@@ -1,10 +1,11 @@
 //! `mikrobill demo`: realistic Indonesian demo data, bulk-loaded with COPY.
 //!
 //! Idempotent: a `demo_data` setting marks a complete load, so a second run changes nothing;
-//! every demo row carries [`DEMO_TAG`] (in notes/note/description), so `--reset` or an
-//! interrupted earlier run can remove exactly the demo rows before loading again.
+//! every demo row carries [`DEMO_TAG`] (in notes/note/description), so `--reset` can remove
+//! exactly the demo rows before loading again. The whole load is one transaction.
 //! Never creates admin users.
 
+mod bulk;
 mod catalog;
 mod customers;
 mod data;
@@ -90,8 +91,6 @@ pub enum DemoError {
     },
     #[error("encrypting the router password failed: {0}")]
     Crypto(#[from] CryptoError),
-    #[error("a loader thread crashed")]
-    Thread,
     #[error("{0}")]
     Invalid(&'static str),
 }
@@ -182,8 +181,8 @@ pub fn remove(conn: &mut PgConnection) -> Result<(), DemoError> {
     })
 }
 
-/// Loads the demo data into the (migrated) database at `url`, reporting row progress on
-/// `progress` (use `ProgressBar::hidden()` when nobody watches).
+/// Loads the demo data into the (migrated) database at `url` in one transaction, reporting
+/// row progress on `progress` (use `ProgressBar::hidden()` when nobody watches).
 pub fn load(
     url: &str,
     key: &MasterKey,
@@ -212,53 +211,48 @@ pub fn load(
         }
     }
 
-    progress.set_message("locations, routers, profiles, vendors");
-    let catalog = catalog::insert(&mut conn, key, opts)?;
-    let mut counts = DemoCounts {
-        locations: catalog.locations.len(),
-        routers: catalog.routers.len(),
-        profiles: catalog.profiles.len(),
-        vendors: catalog.vendors.len(),
-        ..DemoCounts::default()
-    };
-    write_marker(
-        &mut conn,
-        &Marker {
-            complete: false,
-            counts: counts.clone(),
-        },
-    )?;
-
-    progress.set_length((opts.customers + opts.vouchers) as u64);
-    progress.set_position(0);
-    progress.set_message("customers and vouchers");
-    let now = Utc::now();
-    // two connections, two cores: customers+ledger and vouchers load side by side
-    let (customer_result, voucher_result) = std::thread::scope(|s| {
-        let customers = s.spawn(|| customers::load(url, opts, &catalog, now, progress));
-        let vouchers = s.spawn(|| vouchers::load(url, opts, &catalog, now, progress));
-        (customers.join(), vouchers.join())
-    });
-    let (customers, ledger_entries) = customer_result.map_err(|_| DemoError::Thread)??;
-    let (voucher_batches, vouchers) = voucher_result.map_err(|_| DemoError::Thread)??;
-    counts.customers = customers;
-    counts.ledger_entries = ledger_entries;
-    counts.voucher_batches = voucher_batches;
-    counts.vouchers = vouchers;
-
+    // One transaction: a failed or interrupted load leaves nothing behind. The loads run one
+    // after the other on purpose: two connections would each lock tables the other's
+    // foreign-key checks need (deadlock), and PostgreSQL already uses both cores for the
+    // index rebuilds.
+    let counts = conn.transaction(|conn| {
+        diesel::sql_query("SET LOCAL synchronous_commit = off")
+            .execute(conn)
+            .step("tuning the load")?;
+        progress.set_message("locations, routers, profiles, vendors");
+        let catalog = catalog::insert(conn, key, opts)?;
+        progress.set_length((opts.customers + opts.vouchers) as u64);
+        progress.set_position(0);
+        progress.set_message("customers and their ledgers");
+        let now = Utc::now();
+        let (customers, ledger_entries) = customers::load(conn, opts, &catalog, now, progress)?;
+        progress.set_message("vouchers");
+        let (voucher_batches, vouchers) = vouchers::load(conn, opts, &catalog, now, progress)?;
+        let counts = DemoCounts {
+            locations: catalog.locations.len(),
+            routers: catalog.routers.len(),
+            profiles: catalog.profiles.len(),
+            vendors: catalog.vendors.len(),
+            customers,
+            ledger_entries,
+            voucher_batches,
+            vouchers,
+        };
+        write_marker(
+            conn,
+            &Marker {
+                complete: true,
+                counts: counts.clone(),
+            },
+        )?;
+        Ok::<_, DemoError>(counts)
+    })?;
     progress.set_message("analyzing");
     for table in ["customers", "ledger_entries", "voucher_batches", "vouchers"] {
         diesel::sql_query(format!("ANALYZE {table}"))
             .execute(&mut conn)
             .step("analyzing loaded tables")?;
     }
-    write_marker(
-        &mut conn,
-        &Marker {
-            complete: true,
-            counts: counts.clone(),
-        },
-    )?;
     Ok(DemoOutcome::Loaded {
         counts,
         elapsed: started.elapsed(),

@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
+use super::bulk;
 use super::catalog::{Catalog, CatalogProfile};
 use super::data::{VOUCHER_CHARSET, VOUCHER_CODE_LENGTH};
 use super::{DEMO_TAG, DemoError, DemoOptions, Step};
@@ -188,18 +189,23 @@ fn state(rng: &mut StdRng, created: DateTime<Utc>, validity: i64, now: DateTime<
     }
 }
 
-/// Loads the batches and `opts.vouchers` vouchers in one transaction; returns (batches, vouchers).
+/// Loads the batches and `opts.vouchers` vouchers; returns (batches, vouchers).
 pub(crate) fn load(
-    url: &str,
+    conn: &mut PgConnection,
     opts: &DemoOptions,
     catalog: &Catalog,
     now: DateTime<Utc>,
     progress: &ProgressBar,
 ) -> Result<(usize, usize), DemoError> {
-    let mut conn = PgConnection::establish(url)?;
     let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_add(1));
     let mut batches = plan_batches(&mut rng, opts, catalog, now);
-    conn.transaction(|conn| {
+    {
+        let deferred = bulk::defer(
+            conn,
+            "vouchers",
+            opts.vouchers,
+            &["voucher_batches", "profiles", "locations", "routers"],
+        )?;
         for group in batches.chunks_mut(1_000) {
             let rows: Vec<&BatchRow> = group.iter().map(|b| &b.row).collect();
             let ids: Vec<i64> = diesel::insert_into(voucher_batches::table)
@@ -269,6 +275,10 @@ pub(crate) fn load(
             loaded += rows.len();
             progress.inc(rows.len() as u64);
         }
+        if let Some(deferred) = deferred {
+            progress.set_message("indexing vouchers");
+            deferred.restore(conn)?;
+        }
         Ok((batches.len(), loaded))
-    })
+    }
 }

@@ -1,0 +1,10 @@
+DROP INDEX IF EXISTS whatsapp_messages_session_idx;
+DROP INDEX IF EXISTS vouchers_location_idx;
+DROP INDEX IF EXISTS voucher_batches_router_idx;
+DROP INDEX IF EXISTS voucher_batches_created_by_idx;
+DROP INDEX IF EXISTS settings_updated_by_idx;
+DROP INDEX IF EXISTS payments_created_by_idx;
+DROP INDEX IF EXISTS ledger_entries_voucher_idx;
+DROP INDEX IF EXISTS ledger_entries_subscription_idx;
+DROP INDEX IF EXISTS customer_sessions_replaced_by_idx;
+DROP INDEX IF EXISTS admin_sessions_replaced_by_idx;
