@@ -89,8 +89,8 @@ async fn demo_loads_consistent_data_and_a_second_run_changes_nothing() {
         "SELECT count(*) AS n FROM customers c
          LEFT JOIN LATERAL (SELECT balance_after, debt_after FROM ledger_entries l
                             WHERE l.customer_id = c.id ORDER BY id DESC LIMIT 1) last ON true
-         LEFT JOIN LATERAL (SELECT coalesce(sum(amount) FILTER (WHERE entry_type NOT IN ('add_debt', 'pay_debt')), 0) AS bal,
-                                   coalesce(sum(amount) FILTER (WHERE entry_type IN ('add_debt', 'pay_debt')), 0) AS debt
+         LEFT JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS bal,
+                                   coalesce(sum(debt_after - debt_before), 0) AS debt
                             FROM ledger_entries l WHERE l.customer_id = c.id) s ON true
          WHERE coalesce(last.balance_after, 0) <> c.balance OR coalesce(last.debt_after, 0) <> c.debt
             OR s.bal <> c.balance OR s.debt <> c.debt",
@@ -104,6 +104,13 @@ async fn demo_loads_consistent_data_and_a_second_run_changes_nothing() {
          WHERE balance_before <> prev_bal OR debt_before <> prev_debt",
     );
     assert_eq!(gaps, 0, "each entry starts where the previous one ended");
+    let off_rule = count(
+        conn,
+        "SELECT count(*) AS n FROM ledger_entries WHERE amount <> balance_after - balance_before",
+    );
+    assert_eq!(off_rule, 0, "amount is the signed change of the balance");
+    let debtors = count(conn, "SELECT count(*) AS n FROM customers WHERE debt > 0");
+    assert!(debtors > 0, "some customers owe money");
 
     // vouchers: states consistent with their times
     #[derive(QueryableByName)]

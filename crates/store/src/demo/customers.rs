@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+use domain::ledger::{self, Operation, Position};
+use domain::money::Money;
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -16,8 +18,8 @@ use super::{bulk, data};
 use crate::schema::{customers, ledger_entries};
 
 const CHUNK: usize = 10_000;
-const TOP_UPS: &[i64] = &[20_000, 50_000, 100_000, 150_000, 200_000, 300_000, 500_000];
-const PURCHASES: &[i64] = &[3_000, 5_000, 20_000, 50_000, 150_000, 200_000];
+const TOP_UPS: &[u32] = &[20_000, 50_000, 100_000, 150_000, 200_000, 300_000, 500_000];
+const PURCHASES: &[u32] = &[3_000, 5_000, 20_000, 50_000, 150_000, 200_000];
 
 #[derive(Insertable)]
 #[diesel(table_name = customers, treat_none_as_default_value = false)]
@@ -59,8 +61,7 @@ struct Person {
     address: String,
     location_id: i64,
     status: &'static str,
-    balance: i64,
-    debt: i64,
+    position: Position,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -71,32 +72,28 @@ struct Id {
     id: i64,
 }
 
-fn money(rupiah: i64) -> Decimal {
-    Decimal::from(rupiah)
-}
-
-/// One customer's history: top-ups, purchases, debts and repayments, in time order.
+/// One customer's history: top-ups, purchases, debts and repayments, in time order, each
+/// computed by `domain::ledger::apply` (the one rule the application uses), so the rows obey
+/// the same invariants as real ones. Operations the rule refuses are simply skipped.
 fn history(rng: &mut StdRng, p: &mut Person, now: DateTime<Utc>, out: &mut Vec<LedgerRow>) {
     let mut t = p.created_at;
     let step = |rng: &mut StdRng, t: &mut DateTime<Utc>| {
         let room = (now - *t).num_seconds().max(2);
         *t += Duration::seconds(rng.random_range(1..room.clamp(2, 30 * 86_400)));
     };
-    let mut push = |p: &mut Person, t, kind: &'static str, note, d_balance: i64, d_debt: i64| {
-        let amount = if kind == "add_debt" || kind == "pay_debt" {
-            d_debt
-        } else {
-            d_balance
+    let mut push = |p: &mut Person, t, op: Operation, note| {
+        let Ok(applied) = ledger::apply(p.position, &op) else {
+            return;
         };
         out.push(LedgerRow {
             customer_id: p.id,
-            entry_type: kind,
-            amount: money(amount),
-            balance_before: money(p.balance),
-            balance_after: money(p.balance + d_balance),
-            debt_before: money(p.debt),
-            debt_after: money(p.debt + d_debt),
-            actor_kind: if kind == "purchase" {
+            entry_type: applied.entry_type.as_str(),
+            amount: applied.amount.as_decimal(),
+            balance_before: applied.before.balance.as_decimal(),
+            balance_after: applied.after.balance.as_decimal(),
+            debt_before: applied.before.debt.as_decimal(),
+            debt_after: applied.after.debt.as_decimal(),
+            actor_kind: if matches!(op, Operation::Purchase(_)) {
                 "customer"
             } else {
                 "admin"
@@ -104,8 +101,7 @@ fn history(rng: &mut StdRng, p: &mut Person, now: DateTime<Utc>, out: &mut Vec<L
             note: Some(note),
             created_at: t,
         });
-        p.balance += d_balance;
-        p.debt += d_debt;
+        p.position = applied.after;
         p.updated_at = t;
     };
     // a tenth are new customers without any movement yet
@@ -115,23 +111,41 @@ fn history(rng: &mut StdRng, p: &mut Person, now: DateTime<Utc>, out: &mut Vec<L
     for _ in 0..rng.random_range(1..=2) {
         step(rng, &mut t);
         let top_up = TOP_UPS[rng.random_range(0..TOP_UPS.len())];
-        push(p, t, "top_up", "Isi saldo tunai", top_up, 0);
+        push(
+            p,
+            t,
+            Operation::TopUp(Money::whole(top_up)),
+            "Isi saldo tunai",
+        );
         if rng.random_bool(0.7) {
+            step(rng, &mut t);
             let price = PURCHASES[rng.random_range(0..PURCHASES.len())];
-            if price <= p.balance {
-                step(rng, &mut t);
-                push(p, t, "purchase", "Pembelian paket internet", -price, 0);
-            }
+            push(
+                p,
+                t,
+                Operation::Purchase(Money::whole(price)),
+                "Pembelian paket internet",
+            );
         }
     }
     if rng.random_bool(0.15) {
         step(rng, &mut t);
         let owed = [50_000, 100_000, 150_000][rng.random_range(0..3)];
-        push(p, t, "add_debt", "Hutang pembelian voucher", 0, owed);
+        push(
+            p,
+            t,
+            Operation::AddDebt(Money::whole(owed)),
+            "Hutang pembelian voucher",
+        );
         if rng.random_bool(0.5) {
             step(rng, &mut t);
             let paid = owed / [1, 2][rng.random_range(0..2)];
-            push(p, t, "pay_debt", "Pembayaran hutang tunai", 0, -paid);
+            push(
+                p,
+                t,
+                Operation::PayDebt(Money::whole(paid)),
+                "Pembayaran hutang tunai",
+            );
         }
     }
 }
@@ -178,8 +192,7 @@ fn person(
         address,
         location_id: loc.id,
         status,
-        balance: 0,
-        debt: 0,
+        position: Position::default(),
         created_at,
         updated_at: created_at,
     }
@@ -229,8 +242,8 @@ pub(crate) fn load(
                     address: Some(&p.address),
                     location_id: Some(p.location_id),
                     status: p.status,
-                    balance: money(p.balance),
-                    debt: money(p.debt),
+                    balance: p.position.balance.as_decimal(),
+                    debt: p.position.debt.as_decimal(),
                     notes: Some(DEMO_TAG),
                     created_at: p.created_at,
                     updated_at: p.updated_at,
