@@ -195,6 +195,10 @@ impl<K: Eq + Hash + Clone + std::fmt::Debug> RouterPool<K> {
             tokio::time::sleep_until(at).await;
         }
         let mut guard = slot.client.lock().await;
+        // Callers queued behind a connect that just failed must not each retry in turn.
+        if let BreakerState::Open { retry_in } = slot.breaker().state(Instant::now()) {
+            return Err(Error::Unavailable { retry_in });
+        }
         if let Some(c) = guard.as_ref().filter(|c| !c.is_closed()) {
             // A live session admitted while half-open counts as the probe passing.
             slot.breaker().probing = false;

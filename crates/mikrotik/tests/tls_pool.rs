@@ -241,3 +241,47 @@ async fn health_all_reports_every_router_at_once() {
         ]
     );
 }
+
+#[tokio::test]
+async fn callers_queued_on_a_dead_router_fail_fast_once_the_breaker_opens() {
+    // A port that accepts but never answers: each connect costs the full login timeout.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let hold = tokio::spawn(async move {
+        let mut socks = Vec::new();
+        while let Ok((s, _)) = l.accept().await {
+            socks.push(s);
+        }
+    });
+    let pool = RouterPool::new(PoolConfig {
+        failure_threshold: 1,
+        ..fast_pool()
+    });
+    let opts = mikrotik::ConnectOptions::new("127.0.0.1", "a", "b")
+        .port(port)
+        .timeouts(
+            Duration::from_secs(1),
+            Duration::from_millis(300),
+            Duration::from_secs(1),
+        );
+    pool.upsert(1, opts);
+    let started = std::time::Instant::now();
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.health(&1).await })
+        })
+        .collect();
+    for c in calls {
+        assert!(c.await.expect("task").is_err());
+    }
+    // One login timeout, not four in a row.
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    hold.abort();
+}
