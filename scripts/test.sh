@@ -122,6 +122,10 @@ mb_setup --tests
 [[ -f tests/contract/run.sh ]] && ensure_node
 export_secrets
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# CI builds from a fresh clone: incremental state would only cost time and disk there.
+if [[ ${CI:-} == true ]]; then
+    export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+fi
 export RUST_BACKTRACE=${RUST_BACKTRACE:-1}
 # The suites and end-to-end tests start the binary this build produces.
 export MIKROBILL_BIN="$MB_ROOT/target/debug/mikrobill"
