@@ -31,6 +31,8 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// Run the RouterOS API simulator (one or many routers).
     RouterosSim(cli::routeros_sim::RouterOsSimArgs),
+    /// Run background jobs: queue consumers, the outbox relay and the scheduler.
+    Worker(cli::worker::WorkerArgs),
 }
 
 /// Exit status for configuration errors, distinct from runtime failures (1).
@@ -79,6 +81,15 @@ fn main() -> ExitCode {
             Command::RouterosSim(args) => cli::routeros_sim::run(args)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            Command::Worker(args) => {
+                let worker_config = match cli::worker::config(&args, &env) {
+                    Ok(c) => c,
+                    Err(e) => return Ok(config_error(&e)),
+                };
+                cli::worker::run(args, &env, worker_config)
+                    .await
+                    .map(|()| ExitCode::SUCCESS)
+            }
         }
     });
     match result {

@@ -6,3 +6,4 @@ pub mod migrate;
 pub mod openapi;
 pub mod routeros_sim;
 pub mod serve;
+pub mod worker;

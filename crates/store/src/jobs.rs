@@ -17,6 +17,14 @@ pub fn is_processed(conn: &mut PgConnection, job_id: Uuid) -> QueryResult<bool> 
     .get_result(conn)
 }
 
+/// Which of `job_ids` already completed (one query for a batch of lookups).
+pub fn processed_among(conn: &mut PgConnection, job_ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    processed_jobs::table
+        .filter(processed_jobs::job_id.eq_any(job_ids))
+        .select(processed_jobs::job_id)
+        .load(conn)
+}
+
 /// Records that `job_id` completed; false when it already was. Handlers that want their
 /// database effects and this mark to commit together call it in their own transaction.
 pub fn mark_processed(conn: &mut PgConnection, job_id: Uuid, kind: &str) -> QueryResult<bool> {

@@ -12,6 +12,7 @@ use store::pool::DbPool;
 use uuid::Uuid;
 
 use crate::job::{JobContext, JobError};
+use crate::processed::ProcessedLog;
 use crate::registry::Registry;
 use crate::resources::Resources;
 
@@ -25,6 +26,8 @@ pub struct Runner {
     pub registry: Arc<Registry>,
     /// A handler still running after this long counts as a failed (retryable) attempt.
     pub job_timeout: Duration,
+    /// Batched completion lookups and marks.
+    pub processed: ProcessedLog,
 }
 
 impl std::fmt::Debug for Runner {
@@ -56,14 +59,10 @@ impl Runner {
         attempt: u32,
         payload: serde_json::Value,
     ) -> Outcome {
-        match store::pool::with_conn(&self.pool, move |conn| {
-            store::jobs::is_processed(conn, job_id)
-        })
-        .await
-        {
+        match self.processed.is_processed(job_id).await {
             Ok(true) => return Outcome::AlreadyDone,
             Ok(false) => {}
-            Err(e) => return Outcome::Failed(e.into()),
+            Err(e) => return Outcome::Failed(JobError::Retry(format!("database: {e}"))),
         }
         let Some(handler) = self.registry.handler(kind) else {
             return Outcome::Failed(JobError::Permanent(format!(

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod handlers;
 pub mod job;
 pub mod listener;
+pub mod processed;
 pub mod registry;
 pub mod resources;
 pub mod scheduler;

@@ -97,6 +97,7 @@ impl Worker {
             worker_id: worker_id.clone(),
             registry: self.registry.clone(),
             job_timeout: config.job_timeout,
+            processed: crate::processed::ProcessedLog::start(self.pool.clone()),
         };
         let topology = Topology::new(&config.namespace);
         let needs_wake = options.consume && config.amqp_url.is_none()

@@ -249,18 +249,11 @@ async fn settle(
 ) -> Result<(), String> {
     let error = match outcome {
         Outcome::AlreadyDone => return Ok(()),
-        Outcome::Succeeded => {
-            let (id, kind) = (job.job_id, job.kind.clone());
-            let marked = store::pool::with_conn(&shared.runner.pool, move |conn| {
-                store::jobs::mark_processed(conn, id, &kind)
-            })
-            .await;
-            match marked {
-                Ok(_) => return Ok(()),
-                // the work is done but not marked: run it again later (handlers are idempotent)
-                Err(e) => JobError::Retry(format!("cannot mark the job processed: {e}")),
-            }
-        }
+        Outcome::Succeeded => match shared.runner.processed.mark(job.job_id, &job.kind).await {
+            Ok(()) => return Ok(()),
+            // the work is done but not marked: run it again later (handlers are idempotent)
+            Err(e) => JobError::Retry(format!("cannot mark the job processed: {e}")),
+        },
         Outcome::Failed(e) => e,
     };
     let settings = &shared.settings;
