@@ -19,6 +19,9 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
     components(schemas(Problem, FieldError)),
     tags(
         (name = "ops", description = "Health, readiness and metrics"),
+        (name = "customers", description = "Customers: profiles, search, soft delete and the money summary"),
+        (name = "ledger", description = "Balance and debt changes of a customer and the ledger with running balance"),
+        (name = "portal", description = "Customer self-service: login, own profile, ledger, services and payments"),
         (name = "auth", description = "Admin login, token refresh, sessions and two-factor authentication"),
         (name = "jobs", description = "Background jobs: dead jobs and their replay, scheduler tasks and their last run"),
     )

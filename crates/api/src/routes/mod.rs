@@ -4,7 +4,10 @@
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 pub mod auth;
+pub mod customers;
 pub mod health;
+pub mod portal;
+pub mod transactions;
 pub mod jobs;
 
 /// Everything the server answers, ops routes and `/api/v1`.
@@ -15,5 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 fn v1(cfg: &mut ServiceConfig) {
     cfg.configure(auth::routes);
+    cfg.configure(customers::routes);
+    cfg.configure(transactions::routes);
+    cfg.configure(portal::routes);
     cfg.configure(jobs::routes);
 }
