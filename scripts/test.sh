@@ -2,8 +2,9 @@
 # scripts/test.sh — everything CI checks, on a fresh Debian 12 machine or a developer's:
 # installs what is missing, makes sure PostgreSQL and RabbitMQ answer, then runs format,
 # clippy, one shared build, the nextest suite, doc tests, the dependency-direction check, a
-# lint of these scripts and the optional end-to-end suites (tests/conformance,
-# tests/contract). Exits non-zero on any failure and ends with a one-line summary.
+# lint of these scripts, a docker-compose.yml check and the optional end-to-end suites
+# (tests/conformance, tests/contract). Exits non-zero on any failure and ends with a
+# one-line summary.
 set -euo pipefail
 
 # shellcheck source=lib/setup.sh
@@ -99,6 +100,21 @@ check_scripts() {
     return "$failed"
 }
 
+# docker-compose.yml must parse and interpolate (no Docker engine needed); skipped when no
+# compose client is installed. Throwaway values stand in for the required secrets.
+check_compose() {
+    local compose=()
+    if docker compose version >/dev/null 2>&1; then
+        compose=(docker compose)
+    elif have docker-compose; then
+        compose=(docker-compose)
+    fi
+    ((${#compose[@]})) || return 0
+    MIKROBILL_MASTER_KEY=$(random_hex 32) MIKROBILL_JWT_SECRET=$(random_hex 32) \
+        POSTGRES_PASSWORD=check RABBITMQ_PASSWORD=check \
+        "${compose[@]}" -f docker-compose.yml --profile sim config -q
+}
+
 run_nextest() {
     local log_file="$MB_RUN_DIR/nextest.out"
     mkdir -p "$MB_RUN_DIR"
@@ -145,6 +161,11 @@ else
 fi
 run_step dependency-direction check_dependency_direction
 run_step scripts check_scripts
+if docker compose version >/dev/null 2>&1 || have docker-compose; then
+    run_step compose check_compose
+else
+    skip_step compose "no docker compose client"
+fi
 run_suite conformance tests/conformance/run.sh
 run_suite contract tests/contract/run.sh
 
