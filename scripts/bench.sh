@@ -54,7 +54,7 @@ export MIKROBILL_LOG=${MIKROBILL_LOG:-warn}
 
 case ${1:-} in
 -h | --help)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 0
     ;;
 esac
