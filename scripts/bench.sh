@@ -407,7 +407,15 @@ run_wrk() {
 pgbench_ref() {
     local label=$1 file=$2 conns
     ((BENCH_PGBENCH == 1)) || return 0
+    local free
+    # PostgreSQL refuses clients beyond max_connections; leave room for the API's pool and
+    # anything else running.
+    free=$(sql "select current_setting('max_connections')::int - count(*) - 5 from pg_stat_activity" 2>/dev/null || echo 20)
     for conns in $BENCH_CONNS; do
+        if ((conns > free)); then
+            NOTES+=("$label: $free clients instead of $conns (max_connections leaves no more)")
+            conns=$free
+        fi
         local dir="$WORK/pgb-${label//[^a-z0-9]/_}-$conns"
         mkdir -p "$dir"
         log "pgbench $label -c$conns -T${BENCH_DURATION%s}"
