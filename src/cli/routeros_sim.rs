@@ -36,6 +36,12 @@ pub struct RouterOsSimArgs {
     /// Also serve API-SSL (self-signed certificate) for the single router here.
     #[arg(long)]
     pub tls_listen: Option<SocketAddr>,
+    /// Also serve the v7 REST service over plain HTTP for the single router here.
+    #[arg(long)]
+    pub rest_listen: Option<SocketAddr>,
+    /// Also serve REST over HTTPS (same certificate as API-SSL) for the single router here.
+    #[arg(long)]
+    pub rest_tls_listen: Option<SocketAddr>,
     /// API user of the single router.
     #[arg(long, default_value = "admin")]
     pub user: String,
@@ -52,7 +58,8 @@ pub struct RouterOsSimArgs {
     /// Extra router, repeatable: `name=ADDR,USER,PASSWORD` (uses --ros-version).
     #[arg(long = "router", value_name = "NAME=ADDR,USER,PASSWORD")]
     pub routers: Vec<String>,
-    /// TOML file with `[[router]]` tables (name, listen, tls_listen, user, password, ros_version).
+    /// TOML file with `[[router]]` tables (name, listen, tls_listen, rest_listen,
+    /// rest_tls_listen, user, password, ros_version).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Address of the HTTP control API (hotspot/PPPoE logins, drift, latency, offline).
@@ -99,6 +106,8 @@ fn configs(args: &RouterOsSimArgs) -> anyhow::Result<Vec<SimConfig>> {
         let mut c = SimConfig::new(&args.name, &args.user, &password.0).version(&args.ros_version);
         c.listen = args.listen;
         c.tls_listen = args.tls_listen;
+        c.rest_listen = args.rest_listen;
+        c.rest_tls_listen = args.rest_tls_listen;
         out.push(c);
     }
     Ok(out)
@@ -131,6 +140,8 @@ pub async fn run(args: RouterOsSimArgs) -> anyhow::Result<()> {
                 "addr": r.addr().to_string(),
                 "tls_addr": r.tls_addr().map(|a| a.to_string()),
                 "tls_fingerprint": r.tls_fingerprint(),
+                "rest_addr": r.rest_addr().map(|a| a.to_string()),
+                "rest_tls_addr": r.rest_tls_addr().map(|a| a.to_string()),
             })
         })
         .collect();

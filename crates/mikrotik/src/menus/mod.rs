@@ -11,6 +11,7 @@ use std::time::Duration;
 
 pub use items::*;
 
+use crate::api::RouterApi;
 use crate::client::{Client, RowStream};
 use crate::error::{Error, Result};
 use crate::proto::{Command, Query, Row};
@@ -77,23 +78,24 @@ impl IntoAttrs for Attrs {
     }
 }
 
-/// One menu of one router. A cheap `Copy` handle: its methods take it by value so that
-/// `client.ppp_active().print()` can be awaited inside `join!`.
-pub struct Menu<'a, T> {
-    client: &'a Client,
+/// One menu of one router, over the binary API ([`Client`]) or REST. A cheap `Copy` handle:
+/// its methods take it by value so that `client.ppp_active().print()` can be awaited inside
+/// `join!`.
+pub struct Menu<'a, T, A = Client> {
+    client: &'a A,
     _item: PhantomData<fn() -> T>,
 }
 
-impl<T> Clone for Menu<'_, T> {
+impl<T, A> Clone for Menu<'_, T, A> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T> Copy for Menu<'_, T> {}
+impl<T, A> Copy for Menu<'_, T, A> {}
 
-impl<'a, T: Item> Menu<'a, T> {
-    pub fn new(client: &'a Client) -> Self {
+impl<'a, T: Item, A: RouterApi> Menu<'a, T, A> {
+    pub fn new(client: &'a A) -> Self {
         Self {
             client,
             _item: PhantomData,
@@ -124,14 +126,6 @@ impl<'a, T: Item> Menu<'a, T> {
             .await?
             .into_iter()
             .next())
-    }
-
-    /// Streams items without holding them all in memory.
-    pub async fn stream(self) -> Result<TypedStream<T>> {
-        Ok(TypedStream {
-            inner: self.client.stream(&Self::cmd("print")).await?,
-            _item: PhantomData,
-        })
     }
 
     /// Adds an item; returns its new id (`*1F`).
@@ -176,6 +170,16 @@ impl<'a, T: Item> Menu<'a, T> {
     }
 }
 
+impl<T: Item> Menu<'_, T, Client> {
+    /// Streams items without holding them all in memory (binary API only).
+    pub async fn stream(self) -> Result<TypedStream<T>> {
+        Ok(TypedStream {
+            inner: self.client.stream(&Self::cmd("print")).await?,
+            _item: PhantomData,
+        })
+    }
+}
+
 /// Typed rows of a streamed print.
 pub struct TypedStream<T> {
     inner: RowStream,
@@ -210,25 +214,31 @@ impl Client {
 
     /// `/system/identity/print`: the router's name.
     pub async fn system_identity(&self) -> Result<String> {
-        let res = self
-            .execute(&Command::new("/system/identity/print"))
-            .await?;
-        res.rows
-            .first()
-            .and_then(|r| r.get("name"))
-            .map(str::to_owned)
-            .ok_or_else(|| Error::Protocol("identity without name".into()))
+        system_identity(self).await
     }
 
     /// `/system/resource/print`.
     pub async fn system_resource(&self) -> Result<SystemResource> {
-        let res = self
-            .execute(&Command::new("/system/resource/print"))
-            .await?;
-        let row = res
-            .rows
-            .first()
-            .ok_or_else(|| Error::Protocol("empty resource reply".into()))?;
-        SystemResource::from_row(row)
+        system_resource(self).await
     }
+}
+
+/// `/system/identity/print` over any transport.
+pub async fn system_identity<A: RouterApi>(api: &A) -> Result<String> {
+    let res = api.execute(&Command::new("/system/identity/print")).await?;
+    res.rows
+        .first()
+        .and_then(|r| r.get("name"))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Protocol("identity without name".into()))
+}
+
+/// `/system/resource/print` over any transport.
+pub async fn system_resource<A: RouterApi>(api: &A) -> Result<SystemResource> {
+    let res = api.execute(&Command::new("/system/resource/print")).await?;
+    let row = res
+        .rows
+        .first()
+        .ok_or_else(|| Error::Protocol("empty resource reply".into()))?;
+    SystemResource::from_row(row)
 }

@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use super::http::{read_request, respond};
 use super::{SimConfig, SimError, SimHandle, Simulator};
 use crate::proto::Reply;
 
@@ -84,76 +84,15 @@ pub async fn serve_control(listener: TcpListener, fleet: Arc<Fleet>) -> std::io:
     }
 }
 
-const MAX_HEAD: usize = 16 * 1024;
-const MAX_BODY: usize = 1024 * 1024;
-
 async fn serve_one(mut s: TcpStream, fleet: &Fleet) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(1024);
-    let head_end = loop {
-        let mut chunk = [0u8; 4096];
-        let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut chunk))
-            .await
-            .map_err(|_| std::io::Error::other("timeout"))??;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        if buf.len() > MAX_HEAD {
-            return respond(&mut s, 431, &json!({"error": "headers too large"})).await;
-        }
+    let Some(req) = read_request(&mut s).await? else {
+        return Ok(());
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split(' ');
-    let method = first.next().unwrap_or_default().to_owned();
-    let path = first.next().unwrap_or_default().to_owned();
-    let len: usize = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    if len > MAX_BODY {
-        return respond(&mut s, 413, &json!({"error": "body too large"})).await;
-    }
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < len {
-        let mut chunk = vec![0u8; (len - body.len()).min(64 * 1024)];
-        let n = s.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    let body: Value = if body.is_empty() {
-        Value::Null
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => return respond(&mut s, 400, &json!({"error": e.to_string()})).await,
-        }
+    let (status, out) = match req.json() {
+        Ok(body) => route(fleet, &req.method, &req.path, &body),
+        Err(e) => (400, json!({"error": e})),
     };
-    let (status, out) = route(fleet, &method, &path, &body);
     respond(&mut s, status, &out).await
-}
-
-async fn respond(s: &mut TcpStream, status: u16, body: &Value) -> std::io::Result<()> {
-    let text = body.to_string();
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        409 => "Conflict",
-        _ => "Error",
-    };
-    let msg = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-        text.len()
-    );
-    s.write_all(msg.as_bytes()).await?;
-    s.shutdown().await
 }
 
 fn reply_json(r: &Reply) -> Value {
@@ -186,6 +125,8 @@ fn route(fleet: &Fleet, method: &str, path: &str, body: &Value) -> (u16, Value) 
                 json!({"name": r.name(), "addr": r.addr().to_string(),
                        "tls_addr": r.tls_addr().map(|a| a.to_string()),
                        "tls_fingerprint": r.tls_fingerprint(), "online": r.is_online(),
+                       "rest_addr": r.rest_addr().map(|a| a.to_string()),
+                       "rest_tls_addr": r.rest_tls_addr().map(|a| a.to_string()),
                        "connections": r.connections()})
             })
             .collect();

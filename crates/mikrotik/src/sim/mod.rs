@@ -6,8 +6,10 @@
 //! items by hand, latency, dropped connections, the router going offline.
 
 pub mod control;
+mod http;
 mod menu;
 mod query;
+mod rest;
 mod server;
 mod state;
 mod tls;
@@ -22,6 +24,7 @@ use tokio::sync::watch;
 
 use crate::client::{ConnectOptions, TlsOptions};
 use crate::proto::{Reply, ReplyKind, Row};
+use crate::rest::RestOptions;
 pub use menu::{
     HOTSPOT_ACTIVE, HOTSPOT_PROFILE, HOTSPOT_USER, PPP_ACTIVE, PPP_PROFILE, PPP_SECRET,
 };
@@ -102,6 +105,12 @@ pub struct SimConfig {
     /// Also serve API-SSL here, with a fresh self-signed certificate.
     #[serde(default)]
     pub tls_listen: Option<SocketAddr>,
+    /// Serve the v7 REST service over plain HTTP here.
+    #[serde(default)]
+    pub rest_listen: Option<SocketAddr>,
+    /// Serve the REST service over HTTPS (same certificate as API-SSL) here.
+    #[serde(default)]
+    pub rest_tls_listen: Option<SocketAddr>,
     pub user: String,
     pub password: String,
     #[serde(default = "default_version")]
@@ -114,6 +123,8 @@ impl std::fmt::Debug for SimConfig {
             .field("name", &self.name)
             .field("listen", &self.listen)
             .field("tls_listen", &self.tls_listen)
+            .field("rest_listen", &self.rest_listen)
+            .field("rest_tls_listen", &self.rest_tls_listen)
             .field("user", &self.user)
             .field("ros_version", &self.ros_version)
             .finish_non_exhaustive()
@@ -127,6 +138,8 @@ impl SimConfig {
             name: name.into(),
             listen: default_listen(),
             tls_listen: None,
+            rest_listen: None,
+            rest_tls_listen: None,
             user: user.into(),
             password: password.into(),
             ros_version: default_version(),
@@ -139,6 +152,12 @@ impl SimConfig {
     /// Also serve API-SSL on a free loopback port.
     pub fn with_tls(mut self) -> Self {
         self.tls_listen = Some(default_listen());
+        self
+    }
+    /// Also serve REST over HTTP and HTTPS on free loopback ports.
+    pub fn with_rest(mut self) -> Self {
+        self.rest_listen = Some(default_listen());
+        self.rest_tls_listen = Some(default_listen());
         self
     }
 }
@@ -193,16 +212,38 @@ impl Simulator {
             .local_addr()
             .map_err(|e| SimError::Bind(e.to_string()))?;
         tokio::spawn(server::serve(listener, None, shared.clone(), rx.clone()));
-        let mut tls_addr = None;
-        let mut tls_fingerprint = None;
-        if let Some(tls_listen) = config.tls_listen {
-            let (acceptor, fp) = tls::self_signed_acceptor()?;
-            let l = tokio::net::TcpListener::bind(tls_listen)
+        let needs_cert = config.tls_listen.is_some() || config.rest_tls_listen.is_some();
+        let (acceptor, tls_fingerprint) = match needs_cert {
+            true => {
+                let (a, fp) = tls::self_signed_acceptor()?;
+                (Some(a), Some(fp))
+            }
+            false => (None, None),
+        };
+        let bind = |addr: SocketAddr| async move {
+            let l = tokio::net::TcpListener::bind(addr)
                 .await
-                .map_err(|e| SimError::Bind(format!("{tls_listen}: {e}")))?;
-            tls_addr = Some(l.local_addr().map_err(|e| SimError::Bind(e.to_string()))?);
-            tls_fingerprint = Some(fp);
-            tokio::spawn(server::serve(l, Some(acceptor), shared.clone(), rx));
+                .map_err(|e| SimError::Bind(format!("{addr}: {e}")))?;
+            let local = l.local_addr().map_err(|e| SimError::Bind(e.to_string()))?;
+            Ok::<_, SimError>((l, local))
+        };
+        let mut tls_addr = None;
+        if let (Some(addr), Some(acc)) = (config.tls_listen, acceptor.clone()) {
+            let (l, local) = bind(addr).await?;
+            tls_addr = Some(local);
+            tokio::spawn(server::serve(l, Some(acc), shared.clone(), rx.clone()));
+        }
+        let mut rest_addr = None;
+        if let Some(addr) = config.rest_listen {
+            let (l, local) = bind(addr).await?;
+            rest_addr = Some(local);
+            tokio::spawn(rest::serve_rest(l, None, shared.clone(), rx.clone()));
+        }
+        let mut rest_tls_addr = None;
+        if let (Some(addr), Some(acc)) = (config.rest_tls_listen, acceptor) {
+            let (l, local) = bind(addr).await?;
+            rest_tls_addr = Some(local);
+            tokio::spawn(rest::serve_rest(l, Some(acc), shared.clone(), rx));
         }
         tracing::info!(router = %config.name, %addr, ?tls_addr, version = %config.ros_version, "RouterOS simulator listening");
         Ok(SimHandle {
@@ -211,6 +252,8 @@ impl Simulator {
                 addr,
                 tls_addr,
                 tls_fingerprint,
+                rest_addr,
+                rest_tls_addr,
                 shared,
                 ctl,
             }),
@@ -223,6 +266,8 @@ struct Inner {
     addr: SocketAddr,
     tls_addr: Option<SocketAddr>,
     tls_fingerprint: Option<String>,
+    rest_addr: Option<SocketAddr>,
+    rest_tls_addr: Option<SocketAddr>,
     shared: Arc<Shared>,
     // Dropping the last handle drops this sender, which stops every task of the router.
     ctl: watch::Sender<Ctl>,
@@ -274,6 +319,29 @@ impl SimHandle {
         let addr = self.inner.tls_addr?;
         let tls = TlsOptions::pinned(self.inner.tls_fingerprint.as_deref()?).ok()?;
         Some(self.connect_options().port(addr.port()).tls(tls))
+    }
+    /// Address of the plain-HTTP REST service, if enabled.
+    pub fn rest_addr(&self) -> Option<SocketAddr> {
+        self.inner.rest_addr
+    }
+    /// Address of the HTTPS REST service, if enabled.
+    pub fn rest_tls_addr(&self) -> Option<SocketAddr> {
+        self.inner.rest_tls_addr
+    }
+    /// REST over HTTPS with the certificate pinned; `None` without REST.
+    pub fn rest_options(&self) -> Option<RestOptions> {
+        let addr = self.inner.rest_tls_addr?;
+        let tls = TlsOptions::pinned(self.inner.tls_fingerprint.as_deref()?).ok()?;
+        let s = &self.inner.shared;
+        Some(
+            RestOptions::https(
+                addr.ip().to_string(),
+                s.user.clone(),
+                s.password.clone(),
+                tls,
+            )
+            .port(addr.port()),
+        )
     }
     /// Number of open API connections.
     pub fn connections(&self) -> usize {

@@ -268,7 +268,7 @@ fn do_login(
     match (name, password, response) {
         (Some(_), Some(_), _) if v.challenge_only() => challenge(login),
         (Some(n), Some(p), _) => {
-            if n == shared.user && subtle_eq(p.as_bytes(), shared.password.as_bytes()) {
+            if n == shared.user && constant_time_eq(p.as_bytes(), shared.password.as_bytes()) {
                 login.logged_in = true;
                 vec![simple(ReplyKind::Done, &[])]
             } else {
@@ -280,7 +280,9 @@ fn do_login(
                 .challenge
                 .take()
                 .and_then(|c| challenge_response(&shared.password, &c).ok());
-            if n == shared.user && expected.is_some_and(|e| subtle_eq(e.as_bytes(), r.as_bytes())) {
+            if n == shared.user
+                && expected.is_some_and(|e| constant_time_eq(e.as_bytes(), r.as_bytes()))
+            {
                 login.logged_in = true;
                 vec![simple(ReplyKind::Done, &[])]
             } else {
@@ -300,7 +302,7 @@ fn challenge(login: &mut LoginState) -> Vec<Reply> {
 }
 
 /// Constant-time comparison, so the simulator does not teach timing leaks by example.
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     let ha = md5::Md5::digest(a);
     let hb = md5::Md5::digest(b);
     ha.iter()
