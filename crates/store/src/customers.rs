@@ -10,8 +10,11 @@ use rust_decimal::Decimal;
 use crate::models::{Customer, CustomerChanges, NewCustomer};
 use crate::schema::customers;
 
-/// Entry types that bring money in; the newest is a customer's "last payment".
-pub const MONEY_IN_TYPES: &[&str] = &["top_up", "pay_debt", "payment"];
+diesel::define_sql_function! {
+    /// SQL `lower(text)`; unlike a `dsl::sql` fragment it keeps the query's prepared
+    /// statement cacheable.
+    fn lower(x: Text) -> Text;
+}
 
 /// What `q` was understood as: the start of a phone number (already in `62…` form) or
 /// the start of a name (case-insensitive).
@@ -137,8 +140,7 @@ pub fn list(
             // A word-anywhere match (trigram) was tried: its row estimates are so poor that
             // a common surname took ~40 ms on 100k customers instead of < 1 ms.
             let text = like_literal(&text.to_lowercase());
-            let lower_name = diesel::dsl::sql::<Text>("lower(name)");
-            q = q.filter(lower_name.like(format!("{text}%")));
+            q = q.filter(lower(customers::name).like(format!("{text}%")));
         }
         None => {}
     }
@@ -174,29 +176,52 @@ pub struct CustomerSummary {
     pub last_payment_at: Option<DateTime<Utc>>,
 }
 
+/// The customer id is bound after this text; the newest money-in entry (top_up, pay_debt,
+/// payment) is the "last payment".
+const SUMMARY_SQL: &str = "SELECT c.id, c.status, c.balance, c.debt,
+        (SELECT count(*) FROM vouchers v
+          WHERE v.sold_to_customer_id = c.id AND v.status IN ('unused', 'active')) AS active_vouchers,
+        (SELECT count(*) FROM subscriptions s
+          WHERE s.customer_id = c.id AND s.status IN ('active', 'grace')) AS active_subscriptions,
+        p.id AS last_payment_entry_id, p.entry_type AS last_payment_type,
+        p.amount - (p.debt_after - p.debt_before) AS last_payment_amount,
+        p.created_at AS last_payment_at
+   FROM customers c
+   LEFT JOIN LATERAL (
+        SELECT l.id, l.entry_type, l.amount, l.debt_before, l.debt_after, l.created_at
+          FROM ledger_entries l
+         WHERE l.customer_id = c.id AND l.entry_type IN ('top_up', 'pay_debt', 'payment')
+         ORDER BY l.id DESC LIMIT 1) p ON true
+  WHERE c.deleted_at IS NULL AND c.id = ";
+
+/// The summary query as a type of its own: diesel never caches a `sql_query`'s prepared
+/// statement, and planning this one costs several times its execution (1.2 ms vs 0.16 ms
+/// measured); a static query id lets the connection keep it prepared.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct SummaryQuery {
+    id: i64,
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for SummaryQuery {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(SUMMARY_SQL);
+        out.push_bind_param::<BigInt, _>(&self.id)?;
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for SummaryQuery {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for SummaryQuery {}
+
 /// The summary of a live customer in one round trip, or `None`.
 pub fn summary(conn: &mut PgConnection, id: i64) -> QueryResult<Option<CustomerSummary>> {
-    diesel::sql_query(
-        "SELECT c.id, c.status, c.balance, c.debt,
-                (SELECT count(*) FROM vouchers v
-                  WHERE v.sold_to_customer_id = c.id AND v.status IN ('unused', 'active')) AS active_vouchers,
-                (SELECT count(*) FROM subscriptions s
-                  WHERE s.customer_id = c.id AND s.status IN ('active', 'grace')) AS active_subscriptions,
-                p.id AS last_payment_entry_id, p.entry_type AS last_payment_type,
-                p.amount - (p.debt_after - p.debt_before) AS last_payment_amount,
-                p.created_at AS last_payment_at
-           FROM customers c
-           LEFT JOIN LATERAL (
-                SELECT l.id, l.entry_type, l.amount, l.debt_before, l.debt_after, l.created_at
-                  FROM ledger_entries l
-                 WHERE l.customer_id = c.id AND l.entry_type = ANY($2)
-                 ORDER BY l.id DESC LIMIT 1) p ON true
-          WHERE c.id = $1 AND c.deleted_at IS NULL",
-    )
-    .bind::<BigInt, _>(id)
-    .bind::<diesel::sql_types::Array<Text>, _>(MONEY_IN_TYPES)
-    .get_result(conn)
-    .optional()
+    SummaryQuery { id }.get_result(conn).optional()
 }
 
 #[cfg(test)]
