@@ -254,6 +254,13 @@ async fn voucher_codes_accept_generated_shapes_and_refuse_others() {
             .unwrap();
         assert_eq!(v.status().unwrap(), VoucherStatus::Unused);
     }
+    // 16-character prefix + 20 random characters: the longest code there is
+    let longest = "ABCDEFGHIJKLMNO-ABCDEFGHJKLMNPQRSTUV";
+    assert_eq!(longest.len(), 36);
+    diesel::insert_into(vouchers::table)
+        .values(voucher(longest, "unused"))
+        .execute(conn)
+        .unwrap();
     for bad in [
         "HS-ABC",
         "-ABCDEFGH",
@@ -261,6 +268,9 @@ async fn voucher_codes_accept_generated_shapes_and_refuse_others() {
         "HS-ABCD-EF",
         "ABCDEFGHJKLMNPQRSTUVW-",
         "kode voucher",
+        "ABCDEFGHIJKLMNOP-ABCDEF",
+        "ABCDEFGHIJKLMNO-ABCDEFGHJKLMNPQRSTUVW",
+        "ABCDE",
     ] {
         assert_check_violation(
             diesel::insert_into(vouchers::table)

@@ -31,8 +31,6 @@ struct ForeignKeyRow {
     name: String,
     #[diesel(sql_type = Text)]
     def: String,
-    #[diesel(sql_type = Text)]
-    target: String,
 }
 
 #[derive(QueryableByName)]
@@ -52,21 +50,22 @@ impl Deferred {
             .execute(conn)
             .step("raising maintenance_work_mem")?;
         for sql in &self.restore {
+            let started = std::time::Instant::now();
             diesel::sql_query(sql)
                 .execute(conn)
                 .step("rebuilding indexes and keys after the load")?;
+            tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, %sql, "demo: rebuilt");
         }
         Ok(())
     }
 }
 
 /// Drops `table`'s secondary indexes and unique constraints (unless a foreign key depends on
-/// them) and its foreign keys to `fk_targets`, when it holds fewer than `rows_to_load` rows.
+/// them) and all its foreign keys, when it holds fewer than `rows_to_load` rows.
 pub(crate) fn defer(
     conn: &mut PgConnection,
     table: &'static str,
     rows_to_load: usize,
-    fk_targets: &[&str],
 ) -> Result<Option<Deferred>, DemoError> {
     let limit = i64::try_from(rows_to_load).unwrap_or(i64::MAX);
     let existing: Count = diesel::sql_query(format!(
@@ -91,7 +90,7 @@ pub(crate) fn defer(
     .load(conn)
     .step("reading a bulk table's indexes")?;
     let keys: Vec<ForeignKeyRow> = diesel::sql_query(
-        "SELECT conname::text AS name, pg_get_constraintdef(oid) AS def, confrelid::regclass::text AS target
+        "SELECT conname::text AS name, pg_get_constraintdef(oid) AS def
          FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
     )
     .bind::<Text, _>(table)
@@ -119,10 +118,7 @@ pub(crate) fn defer(
             _ => {}
         }
     }
-    for key in keys
-        .into_iter()
-        .filter(|k| fk_targets.contains(&k.target.as_str()))
-    {
+    for key in keys.into_iter() {
         drops.push(format!(
             "ALTER TABLE {table} DROP CONSTRAINT \"{}\"",
             key.name

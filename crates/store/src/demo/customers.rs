@@ -210,10 +210,9 @@ pub(crate) fn load(
     let count =
         i64::try_from(opts.customers).map_err(|_| DemoError::Invalid("too many customers"))?;
     {
-        let deferred_customers = bulk::defer(conn, "customers", opts.customers, &["locations"])?;
+        let deferred_customers = bulk::defer(conn, "customers", opts.customers)?;
         // about 2.4 entries per customer
-        let deferred_ledger =
-            bulk::defer(conn, "ledger_entries", opts.customers * 2, &["customers"])?;
+        let deferred_ledger = bulk::defer(conn, "ledger_entries", opts.customers * 2)?;
         // ids up front, so ledger rows can reference customers loaded by the same COPY chunk
         let ids: Vec<Id> = diesel::sql_query(
             "SELECT nextval('customers_id_seq') AS id FROM generate_series(1, $1)",

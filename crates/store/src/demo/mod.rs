@@ -226,8 +226,16 @@ pub fn load(
         progress.set_message("customers and their ledgers");
         let now = Utc::now();
         let (customers, ledger_entries) = customers::load(conn, opts, &catalog, now, progress)?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "demo: customers loaded"
+        );
         progress.set_message("vouchers");
         let (voucher_batches, vouchers) = vouchers::load(conn, opts, &catalog, now, progress)?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "demo: vouchers loaded"
+        );
         let counts = DemoCounts {
             locations: catalog.locations.len(),
             routers: catalog.routers.len(),

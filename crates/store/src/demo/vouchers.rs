@@ -200,12 +200,7 @@ pub(crate) fn load(
     let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_add(1));
     let mut batches = plan_batches(&mut rng, opts, catalog, now);
     {
-        let deferred = bulk::defer(
-            conn,
-            "vouchers",
-            opts.vouchers,
-            &["voucher_batches", "profiles", "locations", "routers"],
-        )?;
+        let deferred = bulk::defer(conn, "vouchers", opts.vouchers)?;
         for group in batches.chunks_mut(1_000) {
             let rows: Vec<&BatchRow> = group.iter().map(|b| &b.row).collect();
             let ids: Vec<i64> = diesel::insert_into(voucher_batches::table)
@@ -275,6 +270,7 @@ pub(crate) fn load(
             loaded += rows.len();
             progress.inc(rows.len() as u64);
         }
+        tracing::debug!(rows = loaded, "demo: vouchers copied");
         if let Some(deferred) = deferred {
             progress.set_message("indexing vouchers");
             deferred.restore(conn)?;
