@@ -144,6 +144,16 @@ async fn a_customer_never_sees_another_customers_data_and_realms_do_not_mix() {
     );
     assert_problem(app.get("/portal/me", &ta).await, 401, "invalid-token").await;
     assert_eq!(app.get("/portal/me", &tb).await.status(), 200);
+    // removing the portal password ends access at once
+    let res = app
+        .patch(
+            &format!("/customers/{b}"),
+            &admin,
+            &json!({"portal_password": null}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_problem(app.get("/portal/ledger", &tb).await, 401, "invalid-token").await;
 }
 
 #[tokio::test]

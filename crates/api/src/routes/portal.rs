@@ -154,17 +154,24 @@ async fn login(
     }))
 }
 
-/// The live customer behind a portal token; a deleted customer's token stops working.
+/// The live customer behind a portal token. Tokens are not tracked per session, so this
+/// is where access ends at once: a deleted customer, or one whose portal password an
+/// operator removed, gets 401 on the next request.
 fn own(
     conn: &mut diesel::PgConnection,
     who: &PortalCustomer,
 ) -> Result<store::models::Customer, ApiError> {
-    store::customers::get(conn, who.customer_id).map_err(|e| match e {
-        diesel::result::Error::NotFound => {
-            ApiError::new(ErrorCode::InvalidToken, "the account no longer exists")
-        }
-        other => other.into(),
-    })
+    let gone = || {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "portal access has ended; log in again",
+        )
+    };
+    match store::customers::get(conn, who.customer_id) {
+        Ok(c) if c.portal_password_hash.is_some() => Ok(c),
+        Ok(_) | Err(diesel::result::Error::NotFound) => Err(gone()),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The logged-in customer's profile, balance and debt.
