@@ -5,7 +5,8 @@
 # the database's own limit, measures the API's idle RSS, prints one table and stops
 # everything it started.
 #
-# Scenarios: healthz auth_me customers_phone customers_search customer_summary topup login,
+# Scenarios: healthz auth_me auth_me_login_burst (auth_me while 8 connections keep logging
+# in) customers_phone customers_search customer_summary topup login,
 # plus one per scripts/bench.d/NAME.sh (all when none is named). A scenario whose route
 # answers 404 is shown as n/a.
 #
@@ -19,7 +20,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 cd "$MB_ROOT"
 
-HTTP_SCENARIOS=(healthz auth_me customers_phone customers_search customer_summary topup login)
+HTTP_SCENARIOS=(healthz auth_me auth_me_login_burst customers_phone customers_search customer_summary topup login)
 # Scenarios that need a worker / the RouterOS simulator running.
 WORKER_SCENARIOS=()
 SIM_SCENARIOS=()
@@ -261,7 +262,7 @@ LUA
 scenario_lua() {
     case $1 in
     healthz) echo 'wrk.method = "GET"; wrk.path = "/healthz"' ;;
-    auth_me) echo 'wrk.path = "/api/v1/auth/me"; wrk.headers["Authorization"] = "Bearer " .. token' ;;
+    auth_me | auth_me_login_burst) echo 'wrk.path = "/api/v1/auth/me"; wrk.headers["Authorization"] = "Bearer " .. token' ;;
     customers_phone)
         echo "phones = {"
         cat "$WORK/phones.lua"
@@ -320,6 +321,7 @@ scenario_probe() {
     case $1 in
     healthz) echo "$API/healthz" ;;
     auth_me) printf '%s\n' "$API/api/v1/auth/me" "${auth[@]}" ;;
+    auth_me_login_burst) scenario_probe login ;;
     customers_phone) printf '%s\n' "$API/api/v1/customers?phone=$(first_phone)" "${auth[@]}" ;;
     customers_search) printf '%s\n' "$API/api/v1/customers?q=$(head -n1 "$WORK/terms.lua" | tr -d '",')&limit=20" "${auth[@]}" ;;
     customer_summary) printf '%s\n' "$API/api/v1/customers/$(first_id)/summary" "${auth[@]}" ;;
@@ -379,8 +381,26 @@ run_wrk() {
         lua_common
         scenario_lua "$name"
     } >"$script"
+    local burst_pid=''
+    if [[ $name == auth_me_login_burst ]]; then
+        # Logins (bcrypt) hammer the server alongside; the row shows what auth_me keeps.
+        {
+            lua_common
+            scenario_lua login
+        } >"$WORK/burst.lua"
+        wrk -t1 -c8 -d"$BENCH_DURATION" --timeout 10s -s "$WORK/burst.lua" "$API" >"$WORK/burst-$conns.out" 2>&1 &
+        burst_pid=$!
+    fi
     log "wrk $name -t$BENCH_THREADS -c$conns -d$BENCH_DURATION"
-    if ! wrk -t"$BENCH_THREADS" -c"$conns" -d"$BENCH_DURATION" --timeout 5s -s "$script" "$API" >"$out" 2>&1; then
+    local wrk_rc=0
+    wrk -t"$BENCH_THREADS" -c"$conns" -d"$BENCH_DURATION" --timeout 5s -s "$script" "$API" >"$out" 2>&1 || wrk_rc=$?
+    if [[ -n $burst_pid ]]; then
+        wait "$burst_pid" || true
+        local b
+        read -r _ b _ < <(grep '^MB_RESULT' "$WORK/burst-$conns.out" || echo "x 0 x")
+        NOTES+=("auth_me_login_burst -c$conns: $b logins completed alongside (8 connections)")
+    fi
+    if ((wrk_rc != 0)); then
         warn "wrk failed for $name:"
         cat "$out" >&2
         row "$name" "$conns" error error error error
