@@ -161,6 +161,24 @@ fn readyz_is_503_problem_json_when_the_database_is_unreachable_while_healthz_sta
         "{body}"
     );
 
+    let (status, ctype, body) = get(port, "/api/v1/openapi.json").unwrap_or_default();
+    assert_eq!(
+        (status, ctype.as_str()),
+        (200, "application/json"),
+        "{body}"
+    );
+    let served: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let generated: serde_json::Value =
+        serde_json::from_str(&api::openapi::document_json()).unwrap_or_default();
+    assert_eq!(
+        served, generated,
+        "the served document differs from the generated one"
+    );
+
+    let (status, ctype, _) = get(port, "/docs/").unwrap_or_default();
+    assert_eq!(status, 200, "interactive docs must be served offline");
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+
     let (status, ctype, _) = get(port, "/no/such/route").unwrap_or_default();
     assert_eq!((status, ctype.as_str()), (404, "application/problem+json"));
 }

@@ -27,7 +27,10 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<actix_we
         let limit = state.config.body_limit_bytes;
         let metrics = state.metrics.clone();
         let cors_origins = state.config.cors_origins.clone();
-        let (app, doc) = App::new()
+        // The document is registered before the `/api/v1` scope: a scope answers every path
+        // under its prefix, so a resource added after it would never be reached.
+        let (app, _) = App::new()
+            .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .app_data(web::Data::new(state.clone()))
@@ -44,16 +47,6 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<actix_we
             .default_service(web::to(not_found))
             .split_for_parts();
         app.service(
-            web::resource("/api/v1/openapi.json").route(web::get().to(move || {
-                let json = doc.to_json().unwrap_or_default();
-                async move {
-                    HttpResponse::Ok()
-                        .content_type("application/json")
-                        .body(json)
-                }
-            })),
-        )
-        .service(
             SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
         )
@@ -75,6 +68,15 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<actix_we
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The same document as `openapi/openapi.json`, built once per process.
+async fn openapi_json() -> HttpResponse {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let json = DOC.get_or_init(crate::openapi::document_json);
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json.as_str())
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
