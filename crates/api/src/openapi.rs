@@ -24,6 +24,9 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
         (name = "portal", description = "Customer self-service: login, own profile, ledger, services and payments"),
         (name = "auth", description = "Admin login, token refresh, sessions and two-factor authentication"),
         (name = "jobs", description = "Background jobs: dead jobs and their replay, scheduler tasks and their last run"),
+        (name = "locations", description = "Sites of the network; routers, customers and profiles belong to them"),
+        (name = "routers", description = "MikroTik routers: credentials (encrypted), connection test, health, drift and live sessions"),
+        (name = "profiles", description = "Plans sold as hotspot vouchers or PPPoE subscriptions, kept in step with the routers"),
     )
 )]
 pub struct ApiDoc;

@@ -408,3 +408,43 @@ async fn health_poll_stores_resources_and_alerts_once_per_transition() {
     assert_eq!(alerts(&mut c, "router_online"), 1);
     env.stop().await;
 }
+
+/// Sync of a router with 10,000 managed hotspot users of which 1% were edited by hand, in
+/// repair mode: read, plan and repair. Run with `--ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark"]
+async fn bench_sync_of_10000_managed_objects_with_1_percent_drift() {
+    use domain::status::RouterObjectType;
+    use domain::sync::{Attrs, DesiredObject, Policy};
+    use worker::handlers::router_sync::{apply, read_actual};
+
+    let s = sim("big", "7.18").await;
+    let n = 10_000;
+    let mut desired = Vec::with_capacity(n);
+    for i in 0..n {
+        let name = format!("V{i:06}");
+        let comment = "VOUCHER_SYSTEM|5000|0|0".to_owned();
+        s.exec_ok(&["/ip/hotspot/user/add", &format!("=name={name}"), &format!("=password={name}"), "=limit-uptime=1h", &format!("=comment={comment}")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let attrs: Attrs = [("name", name.as_str()), ("password", name.as_str()), ("limit-uptime", "1h"), ("comment", comment.as_str())]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        desired.push(DesiredObject { kind: RouterObjectType::HotspotUser, key: name, attrs });
+    }
+    for i in (0..n).step_by(100) {
+        s.exec_ok(&["/ip/hotspot/user/set", &format!("=.id=*{:X}", i + 1), "=limit-uptime=5h"]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let client = mikrotik::Client::connect(s.connect_options()).await.unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let actual = read_actual(&client, &[RouterObjectType::HotspotUser]).await.unwrap_or_else(|e| panic!("{e}"));
+    let read = started.elapsed();
+    let plan = domain::sync::plan(&desired, &actual, Policy::Reconcile { repair: true });
+    let planned = started.elapsed();
+    let applied = apply(&client, &plan.ops).await.unwrap_or_else(|e| panic!("{e}"));
+    let total = started.elapsed();
+    assert_eq!((plan.drift.len(), plan.ops.len(), applied.ok, plan.in_sync), (100, 100, 100, 9_900));
+    let again = read_actual(&client, &[RouterObjectType::HotspotUser]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(domain::sync::plan(&desired, &again, Policy::Reconcile { repair: false }).drift.is_empty());
+    eprintln!("sync of {n} managed objects, 1% drifted: read {read:?}, plan {:?}, repair {:?}, total {total:?}", planned - read, total - planned);
+}

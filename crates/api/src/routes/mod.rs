@@ -9,6 +9,10 @@ pub mod health;
 pub mod portal;
 pub mod transactions;
 pub mod jobs;
+pub mod locations;
+pub mod profiles;
+pub mod routers;
+pub mod sessions;
 
 /// Everything the server answers, ops routes and `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -22,4 +26,8 @@ fn v1(cfg: &mut ServiceConfig) {
     cfg.configure(transactions::routes);
     cfg.configure(portal::routes);
     cfg.configure(jobs::routes);
+    cfg.configure(locations::routes);
+    cfg.configure(routers::routes);
+    cfg.configure(sessions::routes);
+    cfg.configure(profiles::routes);
 }

@@ -43,7 +43,6 @@ async fn ensure_on(
     want: Option<domain::sync::DesiredObject>,
 ) -> Result<(), JobError> {
     let pool = links.pool_for(router, &ctx.master_key)?;
-    let hold = links.hold(&ctx.pool, router.id, &ctx.worker_id).await?;
     let key = sync_key(profile_id);
     let kinds = match &want {
         Some(d) => vec![d.kind],
@@ -67,7 +66,6 @@ async fn ensure_on(
             }
         })
         .await;
-    hold.release().await;
     let applied = res.map_err(|e| router_error(router.id, &e))?;
     if let Some((_, msg)) = applied.refused.first() {
         return Err(JobError::Retry(format!(
@@ -78,6 +76,91 @@ async fn ensure_on(
     Ok(())
 }
 
+/// Rounds of push-and-check before a job gives up chasing a profile edited non-stop.
+const MAX_ROUNDS: usize = 5;
+
+/// What a push is computed from: the profile (if it still exists), the enabled routers in
+/// scope and those of them that should carry it.
+#[derive(Debug, PartialEq)]
+struct Loaded {
+    profile: Option<Profile>,
+    routers: Vec<Router>,
+    targets: Vec<i64>,
+}
+
+async fn load(ctx: &JobContext, pid: i64, only: Option<i64>) -> Result<Loaded, JobError> {
+    let loaded = store::pool::with_conn(&ctx.pool, move |conn| {
+        let profile = store::profiles::find(conn, pid)?;
+        let routers = match only {
+            Some(r) => store::routers::get(conn, r)
+                .map(|r| vec![r])
+                .or_else(|e| match e {
+                    diesel::result::Error::NotFound => Ok(Vec::new()),
+                    e => Err(e),
+                })?,
+            None => store::routers::enabled(conn)?,
+        };
+        let targets = match &profile {
+            Some(_) => store::profiles::target_router_ids(conn, pid)?,
+            None => Vec::new(),
+        };
+        Ok((profile, routers, targets))
+    })
+    .await?;
+    let (profile, mut routers, targets) = loaded;
+    routers.retain(|r| r.enabled);
+    // health columns change with every poll; only what a push depends on is compared
+    for r in &mut routers {
+        r.status.clear();
+        (
+            r.last_seen_at,
+            r.last_checked_at,
+            r.latency_ms,
+            r.uptime_seconds,
+            r.cpu_load,
+            r.free_memory,
+        ) = (None, None, None, None, None, None);
+        (r.last_error, r.last_synced_at, r.updated_at) = (None, None, r.created_at);
+        (r.identity, r.version, r.board_name, r.total_memory) = (None, None, None, None);
+    }
+    Ok(Loaded {
+        profile,
+        routers,
+        targets,
+    })
+}
+
+/// Pushes the profile to every router in scope; returns the routers that failed.
+async fn push(
+    ctx: &JobContext,
+    links: &std::sync::Arc<RouterLinks>,
+    pid: i64,
+    l: &Loaded,
+) -> Vec<(i64, JobError)> {
+    let want = l.profile.as_ref().and_then(desired);
+    let mut jobs = Vec::new();
+    for r in l.routers.iter().cloned() {
+        let want = if l.targets.contains(&r.id) {
+            want.clone()
+        } else {
+            None
+        };
+        let (links, ctx) = (links.clone(), ctx.clone());
+        jobs.push(async move {
+            let res = ensure_on(&ctx, &links, &r, pid, want).await;
+            (r.id, res)
+        });
+    }
+    let results: Vec<(i64, Result<(), JobError>)> = futures::stream::iter(jobs)
+        .buffer_unordered(FAN_OUT)
+        .collect()
+        .await;
+    results
+        .into_iter()
+        .filter_map(|(id, r)| r.err().map(|e| (id, e)))
+        .collect()
+}
+
 #[async_trait::async_trait]
 impl JobHandler for SyncProfileHandler {
     type Job = SyncProfile;
@@ -85,47 +168,20 @@ impl JobHandler for SyncProfileHandler {
     async fn run(&self, job: SyncProfile, ctx: &JobContext) -> Result<(), JobError> {
         let pid = job.profile_id;
         let only = job.router_id;
-        let (profile, routers, targets) = store::pool::with_conn(&ctx.pool, move |conn| {
-            let profile = store::profiles::find(conn, pid)?;
-            let routers = match only {
-                Some(r) => store::routers::get(conn, r)
-                    .map(|r| vec![r])
-                    .or_else(|e| match e {
-                        diesel::result::Error::NotFound => Ok(Vec::new()),
-                        e => Err(e),
-                    })?,
-                None => store::routers::enabled(conn)?,
-            };
-            let targets = match &profile {
-                Some(_) => store::profiles::target_router_ids(conn, pid)?,
-                None => Vec::new(),
-            };
-            Ok((profile, routers, targets))
-        })
-        .await?;
-        let want = profile.as_ref().and_then(desired);
         let links = RouterLinks::shared(&ctx.resources);
-        let mut jobs = Vec::new();
-        for r in routers.into_iter().filter(|r| r.enabled) {
-            let want = if targets.contains(&r.id) {
-                want.clone()
-            } else {
-                None
-            };
-            let (links, ctx) = (links.clone(), ctx.clone());
-            jobs.push(async move {
-                let res = ensure_on(&ctx, &links, &r, pid, want).await;
-                (r.id, res)
-            });
+        // Pushes of one profile may overlap (two quick edits, two workers) and take no lock:
+        // after pushing, the job reads the profile again and pushes once more if it changed
+        // meanwhile, so the last push always carries the newest state.
+        let mut pushed: Option<Loaded> = None;
+        let mut failed: Vec<(i64, JobError)> = Vec::new();
+        for _ in 0..MAX_ROUNDS {
+            let loaded = load(ctx, pid, only).await?;
+            if pushed.as_ref() == Some(&loaded) {
+                break;
+            }
+            failed = push(ctx, &links, pid, &loaded).await;
+            pushed = Some(loaded);
         }
-        let results: Vec<(i64, Result<(), JobError>)> = futures::stream::iter(jobs)
-            .buffer_unordered(FAN_OUT)
-            .collect()
-            .await;
-        let failed: Vec<(i64, JobError)> = results
-            .into_iter()
-            .filter_map(|(id, r)| r.err().map(|e| (id, e)))
-            .collect();
         if failed.is_empty() {
             return Ok(());
         }

@@ -260,7 +260,7 @@ pub async fn sync_router(
         Ok(Some((router, repair, kinds, desired)))
     })
     .await?;
-    let Some((router, repair, kinds, desired)) = loaded else {
+    let Some((router, repair, kinds, mut desired)) = loaded else {
         return Ok(SyncSummary::default());
     };
     if !router.enabled {
@@ -272,28 +272,46 @@ pub async fn sync_router(
     } else {
         Policy::Reconcile { repair }
     };
+    let writes = apply_all || repair;
     let started = Instant::now();
-    let (plan, applied, objects) = pool
-        .run(&router_id, |client| {
-            let (kinds, desired) = (kinds.clone(), &desired);
-            async move {
-                let actual = read_actual(&client, &kinds).await?;
-                let plan = domain::sync::plan(desired, &actual, policy);
-                let applied = apply(&client, &plan.ops).await?;
-                Ok((plan, applied, actual.len()))
-            }
-        })
-        .await
-        .map_err(|e| router_error(router_id, &e))?;
-    let rows = drift_rows(&plan);
     let type_names: Vec<&'static str> = kinds.iter().map(|k| k.as_str()).collect();
-    store::pool::with_conn(ctx_pool, move |conn| {
-        conn.transaction(|conn| {
-            store::drift::record(conn, router_id, &type_names, &rows)?;
-            store::routers::mark_synced(conn, router_id)
+    let mut round = 0;
+    let (plan, applied, objects) = loop {
+        round += 1;
+        let (plan, applied, objects) = pool
+            .run(&router_id, |client| {
+                let (kinds, desired) = (kinds.clone(), &desired);
+                async move {
+                    let actual = read_actual(&client, &kinds).await?;
+                    let plan = domain::sync::plan(desired, &actual, policy);
+                    let applied = apply(&client, &plan.ops).await?;
+                    Ok((plan, applied, actual.len()))
+                }
+            })
+            .await
+            .map_err(|e| router_error(router_id, &e))?;
+        // Profile pushes do not wait for a sync: if billing changed while this sync wrote
+        // older values, run again with the new state instead of leaving them behind.
+        let rows = drift_rows(&plan);
+        let (names, seen, last) = (type_names.clone(), desired.clone(), !writes || round >= 3);
+        let r = router.clone();
+        let changed = store::pool::with_conn(ctx_pool, move |conn| {
+            conn.transaction(|conn| {
+                let (_, now) = desired_for_router(conn, &r)?;
+                if now != seen && !last {
+                    return Ok(Some(now));
+                }
+                store::drift::record(conn, router_id, &names, &rows)?;
+                store::routers::mark_synced(conn, router_id)?;
+                Ok(None)
+            })
         })
-    })
-    .await?;
+        .await?;
+        match changed {
+            Some(now) => desired = now,
+            None => break (plan, applied, objects),
+        }
+    };
     for (key, msg) in &applied.refused {
         tracing::warn!(router_id, object = %key, error = %msg, "router refused a sync operation");
     }
