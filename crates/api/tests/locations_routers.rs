@@ -419,3 +419,43 @@ mod common_worker {
         }
     }
 }
+
+#[tokio::test]
+async fn api_ssl_router_is_tested_with_its_certificate_pinned() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as("admin").await;
+    let loc = location(&app, &admin, "Serpong").await;
+    let s = Simulator::start(SimConfig::new("srp-tls", "billing", "r0uter-pass").with_tls())
+        .await
+        .expect("simulator");
+    let tls = s.tls_addr().expect("tls listener");
+    let pin = s.tls_fingerprint().expect("fingerprint").to_owned();
+    let res = app
+        .post(
+            "/routers",
+            &admin,
+            &json!({"location_id": loc, "name": "srp-tls", "host": tls.ip().to_string(), "api_port": tls.port(),
+                    "use_tls": true, "tls_fingerprint": pin, "username": "billing", "password": "r0uter-pass"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.expect("json");
+    let ok = app
+        .post(&format!("/routers/{}/test", r["id"]), &admin, &json!({}))
+        .await;
+    assert_eq!(ok.status(), 200);
+    let wrong = "00".repeat(32);
+    app.patch(
+        &format!("/routers/{}", r["id"]),
+        &admin,
+        &json!({"tls_fingerprint": wrong}),
+    )
+    .await;
+    assert_problem(
+        app.post(&format!("/routers/{}/test", r["id"]), &admin, &json!({}))
+            .await,
+        502,
+        "router-unreachable",
+    )
+    .await;
+}

@@ -424,27 +424,117 @@ async fn bench_sync_of_10000_managed_objects_with_1_percent_drift() {
     for i in 0..n {
         let name = format!("V{i:06}");
         let comment = "VOUCHER_SYSTEM|5000|0|0".to_owned();
-        s.exec_ok(&["/ip/hotspot/user/add", &format!("=name={name}"), &format!("=password={name}"), "=limit-uptime=1h", &format!("=comment={comment}")])
-            .unwrap_or_else(|e| panic!("{e}"));
-        let attrs: Attrs = [("name", name.as_str()), ("password", name.as_str()), ("limit-uptime", "1h"), ("comment", comment.as_str())]
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        desired.push(DesiredObject { kind: RouterObjectType::HotspotUser, key: name, attrs });
+        s.exec_ok(&[
+            "/ip/hotspot/user/add",
+            &format!("=name={name}"),
+            &format!("=password={name}"),
+            "=limit-uptime=1h",
+            &format!("=comment={comment}"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let attrs: Attrs = [
+            ("name", name.as_str()),
+            ("password", name.as_str()),
+            ("limit-uptime", "1h"),
+            ("comment", comment.as_str()),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        desired.push(DesiredObject {
+            kind: RouterObjectType::HotspotUser,
+            key: name,
+            attrs,
+        });
     }
     for i in (0..n).step_by(100) {
-        s.exec_ok(&["/ip/hotspot/user/set", &format!("=.id=*{:X}", i + 1), "=limit-uptime=5h"]).unwrap_or_else(|e| panic!("{e}"));
+        s.exec_ok(&[
+            "/ip/hotspot/user/set",
+            &format!("=.id=*{:X}", i + 1),
+            "=limit-uptime=5h",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
     }
-    let client = mikrotik::Client::connect(s.connect_options()).await.unwrap_or_else(|e| panic!("{e}"));
+    let client = mikrotik::Client::connect(s.connect_options())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
-    let actual = read_actual(&client, &[RouterObjectType::HotspotUser]).await.unwrap_or_else(|e| panic!("{e}"));
+    let actual = read_actual(&client, &[RouterObjectType::HotspotUser])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let read = started.elapsed();
     let plan = domain::sync::plan(&desired, &actual, Policy::Reconcile { repair: true });
     let planned = started.elapsed();
-    let applied = apply(&client, &plan.ops).await.unwrap_or_else(|e| panic!("{e}"));
+    let applied = apply(&client, &plan.ops)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let total = started.elapsed();
-    assert_eq!((plan.drift.len(), plan.ops.len(), applied.ok, plan.in_sync), (100, 100, 100, 9_900));
-    let again = read_actual(&client, &[RouterObjectType::HotspotUser]).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(domain::sync::plan(&desired, &again, Policy::Reconcile { repair: false }).drift.is_empty());
-    eprintln!("sync of {n} managed objects, 1% drifted: read {read:?}, plan {:?}, repair {:?}, total {total:?}", planned - read, total - planned);
+    assert_eq!(
+        (plan.drift.len(), plan.ops.len(), applied.ok, plan.in_sync),
+        (100, 100, 100, 9_900)
+    );
+    let again = read_actual(&client, &[RouterObjectType::HotspotUser])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        domain::sync::plan(&desired, &again, Policy::Reconcile { repair: false })
+            .drift
+            .is_empty()
+    );
+    eprintln!(
+        "sync of {n} managed objects, 1% drifted: read {read:?}, plan {:?}, repair {:?}, total {total:?}",
+        planned - read,
+        total - planned
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduler_tasks_fan_out_health_checks_and_syncs_to_every_enabled_router() {
+    let db = TestDb::new().await;
+    let (key, _) = MasterKey::generate();
+    let mut config = WorkerConfig::defaults(None);
+    config.outbox_poll = Duration::from_millis(50);
+    config.scheduler_tick = Duration::from_millis(100);
+    let env = Env {
+        db,
+        key: key.clone(),
+        worker: None,
+    };
+    let (a, b) = (sim("sched-a", "7.18").await, sim("sched-b", "6.49").await);
+    let (ra, rb) = (env.add_router(&a, "report"), env.add_router(&b, "report"));
+    let w = Worker::new(
+        config,
+        env.db.pool().clone(),
+        env.db.url(),
+        Arc::new(key),
+        Registry::with_all(),
+    );
+    let handle = w.start(WorkerOptions {
+        consume: true,
+        relay: false,
+        scheduler: true,
+    });
+    let mut c = env.conn();
+    eventually(
+        15,
+        "both routers polled and synced by the scheduled tasks",
+        || {
+            [ra, rb].iter().all(|id| {
+                store::routers::get(&mut c, *id)
+                    .is_ok_and(|r| r.status == "online" && r.last_synced_at.is_some())
+            })
+        },
+    )
+    .await;
+    let tasks: Vec<String> = store::scheduler::list_tasks(&mut c)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.last_status.as_deref() == Some("succeeded"))
+        .map(|t| t.name)
+        .collect();
+    assert!(
+        tasks.contains(&"router.health".to_owned()) && tasks.contains(&"router.sync".to_owned()),
+        "{tasks:?}"
+    );
+    handle.shutdown().await;
 }
