@@ -19,6 +19,9 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
     components(schemas(Problem, FieldError)),
     tags(
         (name = "ops", description = "Health, readiness and metrics"),
+        (name = "settings", description = "Typed runtime settings; secrets are write-only"),
+        (name = "audit", description = "The audit trail of every change"),
+        (name = "admins", description = "Admin users and their roles (super_admin only)"),
         (name = "customers", description = "Customers: profiles, search, soft delete and the money summary"),
         (name = "ledger", description = "Balance and debt changes of a customer and the ledger with running balance"),
         (name = "portal", description = "Customer self-service: login, own profile, ledger, services and payments"),

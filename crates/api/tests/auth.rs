@@ -1,7 +1,11 @@
 //! Login, refresh rotation, reuse detection, logout, session revocation and lockout, over
 //! HTTP against the real server and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a panic is a test failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is a test failure"
+)]
 
 mod common;
 
@@ -196,4 +200,219 @@ async fn repeated_failures_lock_the_username_even_when_it_does_not_exist() {
         assert!(res.headers().contains_key("retry-after"));
         assert_problem(res, 429, "account-locked").await;
     }
+}
+
+fn current_code(secret_base32: &str, account: &str) -> String {
+    let raw = totp_rs::Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .unwrap();
+    api::auth::totp::totp_for(raw, account)
+        .unwrap()
+        .generate_current()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_factor_enrolment_then_login_needs_a_code_and_recovery_codes_work_once() {
+    let app = TestApp::spawn().await;
+    app.create_admin("dewi", "admin", PASSWORD);
+    let tokens: Value = app.login("dewi", PASSWORD).await.json().await.unwrap();
+    let token = tokens["access_token"].as_str().unwrap();
+    let enrol: Value = app
+        .post("/auth/2fa/enrol", token, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = enrol["secret"].as_str().unwrap();
+    assert!(
+        enrol["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    assert!(enrol["qr_svg"].as_str().unwrap().starts_with("<svg"));
+    let wrong = app
+        .post("/auth/2fa/confirm", token, &json!({"code": "000000"}))
+        .await;
+    assert_problem(wrong, 422, "validation-failed").await;
+    let res = app
+        .post(
+            "/auth/2fa/confirm",
+            token,
+            &json!({"code": current_code(secret, "dewi")}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let codes: Value = res.json().await.unwrap();
+    let recovery = codes["recovery_codes"][0].as_str().unwrap().to_owned();
+    assert_eq!(codes["recovery_codes"].as_array().unwrap().len(), 10);
+
+    assert_problem(
+        app.login("dewi", PASSWORD).await,
+        401,
+        "two-factor-required",
+    )
+    .await;
+    let login = |code: String| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::POST,
+                "/auth/login",
+                None,
+                Some(&json!({"username": "dewi", "password": PASSWORD, "totp_code": code})),
+            )
+            .await
+        }
+    };
+    assert_problem(login("123456".into()).await, 401, "invalid-credentials").await;
+    assert_eq!(login(current_code(secret, "dewi")).await.status(), 200);
+    assert_eq!(login(recovery.clone()).await.status(), 200);
+    assert_problem(login(recovery).await, 401, "invalid-credentials").await;
+    // no secret leaks into the audit trail
+    let mut conn = app.conn();
+    use diesel::prelude::*;
+    let rows: Vec<Option<Value>> = store::schema::audit_log::table
+        .select(store::schema::audit_log::after)
+        .load(&mut conn)
+        .unwrap();
+    assert!(!format!("{rows:?}").contains(secret));
+}
+
+#[tokio::test]
+async fn a_role_that_requires_two_factor_gets_a_restricted_token_until_enrolled() {
+    let app = TestApp::spawn().await;
+    let boss = app.login_as("super_admin").await;
+    let res = app
+        .patch("/settings", &boss, &json!({"require_2fa_roles": ["admin"]}))
+        .await;
+    assert_eq!(res.status(), 200);
+    app.create_admin("eko", "admin", PASSWORD);
+    let tokens: Value = app.login("eko", PASSWORD).await.json().await.unwrap();
+    assert_eq!(tokens["two_factor_enrolment_required"], true);
+    let token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/auth/me", token).await.status(), 200);
+    // a route the role holds stays closed until enrolment; self-service stays open
+    assert_problem(
+        app.get("/audit-log", token).await,
+        403,
+        "two-factor-enrolment-required",
+    )
+    .await;
+    assert_eq!(app.get("/auth/sessions", token).await.status(), 200);
+    let enrol: Value = app
+        .post("/auth/2fa/enrol", token, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = current_code(enrol["secret"].as_str().unwrap(), "eko");
+    assert_eq!(
+        app.post("/auth/2fa/confirm", token, &json!({"code": code}))
+            .await
+            .status(),
+        200
+    );
+    let refreshed: Value = app
+        .request(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(&json!({"refresh_token": tokens["refresh_token"]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refreshed["two_factor_enrolment_required"], false);
+    assert_eq!(
+        app.get("/audit-log", refreshed["access_token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_old_one_and_logs_out_other_sessions() {
+    let app = TestApp::spawn().await;
+    app.create_admin("fajar", "operator", PASSWORD);
+    let a: Value = app.login("fajar", PASSWORD).await.json().await.unwrap();
+    let b: Value = app.login("fajar", PASSWORD).await.json().await.unwrap();
+    let ta = a["access_token"].as_str().unwrap();
+    let wrong = app.post("/auth/password", ta, &json!({"current_password": "nope nope nope", "new_password": "a brand new passphrase"})).await;
+    let body = assert_problem(wrong, 422, "validation-failed").await;
+    assert_eq!(body["errors"][0]["field"], "current_password");
+    let res = app
+        .post(
+            "/auth/password",
+            ta,
+            &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get("/auth/me", ta).await.status(), 200);
+    assert_problem(
+        app.get("/auth/me", b["access_token"].as_str().unwrap())
+            .await,
+        401,
+        "invalid-token",
+    )
+    .await;
+    assert_eq!(
+        app.login("fajar", "a brand new passphrase").await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn demoting_an_admin_revokes_their_sessions_and_the_last_super_admin_is_protected() {
+    let app = TestApp::spawn().await;
+    let boss_tokens = app.login_full("super_admin").await;
+    let boss = boss_tokens["access_token"].as_str().unwrap();
+    let boss_id = boss_tokens["admin"]["id"].as_i64().unwrap();
+    let gita = app.create_admin("gita", "admin", PASSWORD);
+    let gita_token: Value = app.login("gita", PASSWORD).await.json().await.unwrap();
+    let res = app
+        .patch(
+            &format!("/admin-users/{gita}"),
+            boss,
+            &json!({"role": "operator"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["role"], "operator");
+    assert!(view.get("password_hash").is_none());
+    assert_problem(
+        app.get("/auth/me", gita_token["access_token"].as_str().unwrap())
+            .await,
+        401,
+        "invalid-token",
+    )
+    .await;
+
+    let res = app
+        .patch(
+            &format!("/admin-users/{boss_id}"),
+            boss,
+            &json!({"disabled": true}),
+        )
+        .await;
+    assert_problem(res, 409, "conflict").await;
+    assert_problem(
+        app.delete(&format!("/admin-users/{boss_id}"), boss).await,
+        409,
+        "conflict",
+    )
+    .await;
+    let dup = app
+        .post(
+            "/admin-users",
+            boss,
+            &json!({"username": "GITA", "password": "long enough pw", "role": "admin"}),
+        )
+        .await;
+    assert_problem(dup, 409, "already-exists").await;
 }

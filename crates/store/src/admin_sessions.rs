@@ -84,6 +84,27 @@ pub fn revoke_all_of_user(
     .get_results(conn)
 }
 
+/// Revokes every live session of an admin except the family `keep` (own password change).
+pub fn revoke_others_of_user(
+    conn: &mut PgConnection,
+    admin_id: i64,
+    keep: Uuid,
+    reason: &str,
+) -> QueryResult<Vec<Uuid>> {
+    diesel::update(
+        admin_sessions::table
+            .filter(admin_sessions::admin_user_id.eq(admin_id))
+            .filter(admin_sessions::family_id.ne(keep))
+            .filter(admin_sessions::revoked_at.is_null()),
+    )
+    .set((
+        admin_sessions::revoked_at.eq(diesel::dsl::now),
+        admin_sessions::revoked_reason.eq(reason),
+    ))
+    .returning(admin_sessions::family_id)
+    .get_results(conn)
+}
+
 /// The live head of each family of an admin: what "my sessions" shows.
 pub fn list_active(conn: &mut PgConnection, admin_id: i64) -> QueryResult<Vec<AdminSession>> {
     admin_sessions::table
