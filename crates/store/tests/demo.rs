@@ -188,6 +188,47 @@ async fn demo_loads_consistent_data_and_a_second_run_changes_nothing() {
     );
 }
 
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Shape {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    shape: String,
+}
+
+/// Every index and constraint (with its validation state) of the bulk-loaded tables.
+fn shape(conn: &mut PgConnection) -> String {
+    diesel::sql_query(
+        "SELECT (SELECT string_agg(indexdef, E'\\n' ORDER BY indexname) FROM pg_indexes
+                 WHERE tablename IN ('customers', 'ledger_entries', 'vouchers'))
+             || E'\\n' || (SELECT string_agg(conname || ' ' || convalidated || ' ' || pg_get_constraintdef(oid), E'\\n' ORDER BY conname)
+                 FROM pg_constraint
+                 WHERE conrelid IN ('customers'::regclass, 'ledger_entries'::regclass, 'vouchers'::regclass)) AS shape",
+    )
+    .get_result::<Shape>(conn)
+    .unwrap()
+    .shape
+}
+
+#[tokio::test]
+async fn the_bulk_load_puts_back_every_index_and_constraint_it_dropped() {
+    let loaded = TestDb::new().await;
+    let pristine = TestDb::new().await;
+    let (key, _) = MasterKey::generate();
+    let url = loaded.url().to_owned();
+    let opts = DemoOptions {
+        customers: 300,
+        vouchers: 1_000,
+        routers: 2,
+        ..DemoOptions::default()
+    };
+    tokio::task::spawn_blocking(move || demo::load(&url, &key, &opts, &ProgressBar::hidden()))
+        .await
+        .unwrap()
+        .unwrap();
+    let after = shape(&mut loaded.connect());
+    assert!(after.contains("vouchers_code_key true"), "{after}");
+    assert_eq!(after, shape(&mut pristine.connect()));
+}
+
 #[tokio::test]
 async fn an_interrupted_load_is_cleaned_up_by_the_next_run() {
     let db = TestDb::new().await;
