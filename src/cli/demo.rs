@@ -34,8 +34,9 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs, database_url: &str) -> anyhow::Result<()> {
-    let key_value = std::env::var(MASTER_KEY_ENV)
-        .with_context(|| format!("{MASTER_KEY_ENV} is not set; the demo encrypts router passwords with it"))?;
+    let key_value = std::env::var(MASTER_KEY_ENV).with_context(|| {
+        format!("{MASTER_KEY_ENV} is not set; the demo encrypts router passwords with it")
+    })?;
     let key = MasterKey::from_env_value(&key_value)?;
     let url = database_url.to_owned();
     let opts = DemoOptions {
@@ -48,7 +49,9 @@ pub async fn run(args: DemoArgs, database_url: &str) -> anyhow::Result<()> {
         reset: args.reset,
         seed: args.seed,
     };
-    tokio::task::spawn_blocking(move || run_blocking(&url, &key, &opts)).await.context("the demo task crashed")?
+    tokio::task::spawn_blocking(move || run_blocking(&url, &key, &opts))
+        .await
+        .context("the demo task crashed")?
 }
 
 fn run_blocking(url: &str, key: &MasterKey, opts: &DemoOptions) -> anyhow::Result<()> {
@@ -57,7 +60,8 @@ fn run_blocking(url: &str, key: &MasterKey, opts: &DemoOptions) -> anyhow::Resul
     }
     {
         use diesel::Connection;
-        let mut conn = diesel::PgConnection::establish(url).context("cannot connect to the database")?;
+        let mut conn =
+            diesel::PgConnection::establish(url).context("cannot connect to the database")?;
         let applied = store::migrate::run_pending(&mut conn)?;
         if !applied.is_empty() {
             println!("applied {} migration(s)", applied.len());
@@ -65,9 +69,11 @@ fn run_blocking(url: &str, key: &MasterKey, opts: &DemoOptions) -> anyhow::Resul
     }
     let progress = ProgressBar::new(0);
     progress.set_style(
-        ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg:40} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let outcome = store::demo::load(url, key, opts, &progress);
     progress.finish_and_clear();
@@ -82,10 +88,20 @@ fn run_blocking(url: &str, key: &MasterKey, opts: &DemoOptions) -> anyhow::Resul
             println!("demo data loaded in {:.1} s:", elapsed.as_secs_f64());
             println!(
                 "  {} locations, {} routers (127.0.0.1:{}..), {} profiles, {} vendors",
-                counts.locations, counts.routers, opts.sim_base_port, counts.profiles, counts.vendors
+                counts.locations,
+                counts.routers,
+                opts.sim_base_port,
+                counts.profiles,
+                counts.vendors
             );
-            println!("  {} customers with {} ledger entries", counts.customers, counts.ledger_entries);
-            println!("  {} vouchers in {} batches", counts.vouchers, counts.voucher_batches);
+            println!(
+                "  {} customers with {} ledger entries",
+                counts.customers, counts.ledger_entries
+            );
+            println!(
+                "  {} vouchers in {} batches",
+                counts.vouchers, counts.voucher_batches
+            );
             println!("no admin user was created: use `mikrobill admin create`");
         }
     }

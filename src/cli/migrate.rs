@@ -20,7 +20,9 @@ pub enum MigrateAction {
 
 pub async fn run(args: MigrateArgs, database_url: &str) -> anyhow::Result<()> {
     let url = database_url.to_owned();
-    tokio::task::spawn_blocking(move || run_blocking(&args, &url)).await.context("the migration task crashed")?
+    tokio::task::spawn_blocking(move || run_blocking(&args, &url))
+        .await
+        .context("the migration task crashed")?
 }
 
 fn connect(url: &str) -> anyhow::Result<diesel::PgConnection> {
@@ -35,7 +37,11 @@ fn run_blocking(args: &MigrateArgs, url: &str) -> anyhow::Result<()> {
             let all = store::migrate::status(&mut conn)?;
             let pending = all.iter().filter(|m| !m.applied).count();
             for m in &all {
-                println!("{} {}", if m.applied { "[applied]" } else { "[pending]" }, m.name);
+                println!(
+                    "{} {}",
+                    if m.applied { "[applied]" } else { "[pending]" },
+                    m.name
+                );
             }
             println!("{} applied, {pending} pending", all.len() - pending);
         }
