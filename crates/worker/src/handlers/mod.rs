@@ -2,6 +2,7 @@
 //! adds its module here and one line in [`register_all`].
 
 pub mod housekeeping;
+pub mod router_alert;
 pub mod router_links;
 pub mod router_poll;
 pub mod router_profile;
@@ -15,5 +16,6 @@ pub fn register_all(reg: &mut Registry) {
     reg.register(router_sync::SyncRouterHandler);
     reg.register(router_profile::SyncProfileHandler);
     reg.register(router_poll::PollRouterHandler);
+    reg.register(router_alert::RouterStatusAlertHandler);
     router_poll::register_tasks(reg);
 }
