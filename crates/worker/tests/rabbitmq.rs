@@ -341,3 +341,102 @@ async fn two_relays_at_once_never_publish_a_job_twice() {
     assert_eq!(h.ready(&queue).await, 2000);
     h.cleanup_broker().await;
 }
+
+/// A proxy to the broker whose connections can be cut and whose port can stop answering.
+struct CuttableProxy {
+    port: u16,
+    accept: Option<tokio::task::JoinHandle<()>>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl CuttableProxy {
+    async fn start(port: u16) -> CuttableProxy {
+        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut proxy = CuttableProxy {
+            port,
+            accept: None,
+            links,
+        };
+        proxy.open().await;
+        proxy
+    }
+
+    async fn open(&mut self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        let links = self.links.clone();
+        self.accept = Some(tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect("127.0.0.1:5672").await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                links.lock().unwrap().push(link);
+            }
+        }));
+    }
+
+    /// Drops every connection and stops listening: the broker "goes away".
+    fn cut(&mut self) {
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+        }
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn broker_lost_mid_burst_reconnects_and_every_job_applies_once() {
+    let h = Harness::new().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut proxy = CuttableProxy::start(port).await;
+    let url = format!("amqp://guest:guest@127.0.0.1:{port}/%2f");
+    let mut config = h.config(Some(&url), "w1");
+    config.prefetch = 20;
+    let worker = h.start(config, Harness::registry(), BOTH);
+    for chunk in 0..10 {
+        let jobs: Vec<Recorded> = (0..100).map(|i| Recorded::new(chunk * 100 + i)).collect();
+        h.enqueue(&jobs);
+    }
+    wait_until(
+        Duration::from_secs(30),
+        "the burst to be under way",
+        || async { h.count("SELECT count(*) AS count FROM test_runs") >= 100 },
+    )
+    .await;
+    // relay and consumers lose the broker mid-burst, with deliveries unacknowledged
+    proxy.cut();
+    let during = h.count("SELECT count(*) AS count FROM test_runs");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for chunk in 10..12 {
+        let jobs: Vec<Recorded> = (0..100).map(|i| Recorded::new(chunk * 100 + i)).collect();
+        h.enqueue(&jobs);
+    }
+    proxy.open().await;
+    wait_until(Duration::from_secs(60), "all 1200 jobs to run", || async {
+        h.count("SELECT count(*) AS count FROM test_runs") >= 1200
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(during < 1200, "the cut came too late to test anything");
+    assert_eq!(h.count("SELECT count(*) AS count FROM test_runs"), 1200);
+    assert_eq!(
+        h.count("SELECT count(DISTINCT n) AS count FROM test_runs"),
+        1200
+    );
+    assert_eq!(
+        h.count("SELECT count(*) AS count FROM outbox WHERE status = 'pending'"),
+        0
+    );
+    worker.shutdown().await;
+    proxy.cut();
+    h.cleanup_broker().await;
+}

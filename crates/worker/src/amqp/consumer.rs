@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{Topology, job_properties, read_properties, reconnect_delay};
+use super::{Topology, bounded, job_properties, read_properties, reconnect_delay};
 use crate::exec::{Outcome, Runner};
 use crate::job::JobError;
 
@@ -104,12 +104,12 @@ pub async fn run(
         stop.cancel();
         if kill.is_cancelled() {
             families.abort_all();
-            let _ = conn.close(320, "worker killed".into()).await;
+            let _ = bounded("close", conn.close(320, "worker killed".into())).await;
             return;
         }
         // graceful: the family loops stop reading, finish what they hold, and return
         while families.join_next().await.is_some() {}
-        let _ = conn.close(200, "worker stopping".into()).await;
+        let _ = bounded("close", conn.close(200, "worker stopping".into())).await;
         match failed {
             None => return,
             Some(e) => {
@@ -176,12 +176,14 @@ async fn consume_family(
         in_flight.abort_all();
         return result;
     }
-    let _ = channel
-        .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
-        .await;
+    let _ = bounded(
+        "cancel",
+        channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()),
+    )
+    .await;
     while in_flight.join_next().await.is_some() {}
     // prefetched deliveries we never started go back to the queue with the channel
-    let _ = channel.close(200, "consumer stopping".into()).await;
+    let _ = bounded("close", channel.close(200, "consumer stopping".into())).await;
     result
 }
 
@@ -210,20 +212,15 @@ async fn handle(delivery: Delivery, family: JobFamily, shared: Arc<Shared>) {
     };
     let settled = settle(&shared, family, &delivery, &job, outcome).await;
     let acked = match settled {
-        Ok(()) => delivery
-            .ack(BasicAckOptions::default())
-            .await
-            .map_err(|e| e.to_string()),
+        Ok(()) => bounded("ack", delivery.ack(BasicAckOptions::default())).await,
         Err(e) => {
             tracing::warn!(job_id = %job.job_id, error = %e, "cannot record the job's outcome; handing it back");
             tokio::time::sleep(REQUEUE_PAUSE).await;
-            delivery
-                .nack(BasicNackOptions {
-                    requeue: true,
-                    ..BasicNackOptions::default()
-                })
-                .await
-                .map_err(|e| e.to_string())
+            let requeue = BasicNackOptions {
+                requeue: true,
+                ..BasicNackOptions::default()
+            };
+            bounded("nack", delivery.nack(requeue)).await
         }
     };
     if let Err(e) = acked {
@@ -311,21 +308,22 @@ async fn publish_confirmed(
     body: &[u8],
     props: lapin::BasicProperties,
 ) -> Result<(), String> {
-    let confirm = channel
-        .basic_publish(
-            "".into(),
-            queue.into(),
-            BasicPublishOptions {
-                mandatory: true,
-                ..BasicPublishOptions::default()
-            },
-            body,
-            props,
-        )
-        .await
-        .map_err(|e| e.to_string())?
-        .await
-        .map_err(|e| e.to_string())?;
+    let publish = async {
+        channel
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                body,
+                props,
+            )
+            .await?
+            .await
+    };
+    let confirm = bounded("publish", publish).await?;
     match confirm {
         Confirmation::Ack(None) => Ok(()),
         Confirmation::Ack(Some(returned)) => {

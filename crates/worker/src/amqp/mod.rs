@@ -17,6 +17,25 @@ const HEADER_ERROR: &str = "x-last-error";
 /// The longest a connection attempt may take before we back off and retry.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long any one broker operation (a confirm, an ack, a close) may take. A connection that
+/// dies under lapin can leave such futures pending; without a bound the relay would hold its
+/// row locks and a consumer its deliveries forever instead of reconnecting.
+pub(crate) const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `fut`, or an error naming `what` after [`BROKER_TIMEOUT`].
+pub(crate) async fn bounded<T, E: std::fmt::Display>(
+    what: &str,
+    fut: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(BROKER_TIMEOUT, fut).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "{what}: no answer from the broker within {} s",
+            BROKER_TIMEOUT.as_secs()
+        )),
+    }
+}
+
 /// Opens a connection, failing after [`CONNECT_TIMEOUT`].
 pub async fn connect(url: &str, name: &str) -> Result<Connection, String> {
     let props = ConnectionProperties::default().with_connection_name(name.into());

@@ -18,7 +18,7 @@ use store::pool::DbPool;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{Topology, job_properties, reconnect_delay};
+use super::{BROKER_TIMEOUT, Topology, bounded, job_properties, reconnect_delay};
 
 /// What the relay needs to know.
 #[derive(Debug, Clone)]
@@ -64,7 +64,7 @@ pub async fn run(
         }
         failures = 0;
         let result = publish_loop(&settings, &pool, &conn.1, &wake, &shutdown).await;
-        let _ = conn.0.close(200, "relay stopping".into()).await;
+        let _ = bounded("close", conn.0.close(200, "relay stopping".into())).await;
         if let Err(e) = result {
             failures += 1;
             tracing::warn!(error = %e, "outbox relay interrupted; reconnecting");
@@ -228,7 +228,12 @@ async fn publish_all(
     });
     let mut pending = Vec::with_capacity(rows.len());
     let mut error = None;
-    for (row, published) in rows.iter().zip(futures::future::join_all(publishes).await) {
+    let published =
+        match tokio::time::timeout(BROKER_TIMEOUT, futures::future::join_all(publishes)).await {
+            Ok(published) => published,
+            Err(_) => return (Vec::new(), Some("publishing timed out".to_owned())),
+        };
+    for (row, published) in rows.iter().zip(published) {
         match published {
             Ok(confirm) => pending.push((row.id, confirm)),
             Err(e) => {
@@ -237,8 +242,13 @@ async fn publish_all(
         }
     }
     let mut confirmed = Vec::with_capacity(pending.len());
+    let deadline = tokio::time::Instant::now() + BROKER_TIMEOUT;
     for (id, confirm) in pending {
-        match confirm.await {
+        let Ok(confirm) = tokio::time::timeout_at(deadline, confirm).await else {
+            error.get_or_insert_with(|| "the broker did not confirm in time".to_owned());
+            break;
+        };
+        match confirm {
             Ok(Confirmation::Ack(None)) => confirmed.push(id),
             Ok(Confirmation::Ack(Some(returned))) => {
                 error.get_or_insert_with(|| format!("job unroutable: {}", returned.reply_text));
