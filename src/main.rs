@@ -30,7 +30,7 @@ enum Command {
     /// Load realistic demo data (idempotent).
     Demo(cli::demo::DemoArgs),
     /// Run the RouterOS API simulator (one or many routers).
-    RouterosSim(cli::routeros_sim::RouterOsSimArgs),
+    RouterosSim(Box<cli::routeros_sim::RouterOsSimArgs>),
     /// Run background jobs: queue consumers, the outbox relay and the scheduler.
     Worker(cli::worker::WorkerArgs),
 }
@@ -64,6 +64,9 @@ fn main() -> ExitCode {
                     Ok(c) => c,
                     Err(e) => return Ok(config_error(&e)),
                 };
+                if let Err(e) = master_key(&env) {
+                    return Ok(config_error(&e));
+                }
                 cli::serve::run(args, &env, api_config)
                     .await
                     .map(|()| ExitCode::SUCCESS)
@@ -78,7 +81,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => cli::demo::run(args, &config::database_url(&env))
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::RouterosSim(args) => cli::routeros_sim::run(args)
+            Command::RouterosSim(args) => cli::routeros_sim::run(*args)
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Worker(args) => {
@@ -99,6 +102,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Secrets at rest cannot be read or written without it, so a bad one stops start-up.
+fn master_key(env: &domain::config::Env) -> Result<(), domain::config::ConfigError> {
+    let var = store::crypto::MASTER_KEY_ENV;
+    let value = env.required(var)?;
+    store::crypto::MasterKey::from_env_value(&value)
+        .map(drop)
+        .map_err(|e| domain::config::ConfigError::new(var, e))
 }
 
 fn config_error(e: &domain::config::ConfigError) -> ExitCode {
