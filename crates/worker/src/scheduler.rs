@@ -116,8 +116,8 @@ pub fn slot_of(now_ms: i64, interval: Duration, offset: Duration) -> i64 {
 pub struct SchedulerSettings {
     /// How often the loop looks for due slots.
     pub tick: Duration,
-    /// A run still marked `running` after this long is presumed dead (its worker crashed)
-    /// and no longer blocks later slots.
+    /// Upper bound of how long a run still marked `running` blocks later slots (its worker
+    /// may have crashed); per task it is two intervals, at least 10 minutes.
     pub stale_after: Duration,
 }
 
@@ -225,7 +225,11 @@ pub async fn run(
                 continue;
             }
             let holder = deps.worker_id.clone();
-            let stale = settings.stale_after;
+            // a run left 'running' by a crashed worker blocks later slots only for a while:
+            // two intervals (at least 10 min, at most `stale_after`)
+            let stale = (interval * 2)
+                .max(Duration::from_secs(600))
+                .min(settings.stale_after);
             let claim = store::pool::with_conn(&deps.pool, move |conn| {
                 conn.build_transaction()
                     .run(|conn| store::scheduler::claim_slot(conn, name, slot, &holder, stale))
