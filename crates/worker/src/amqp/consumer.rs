@@ -100,6 +100,8 @@ pub async fn run(
                 Ok(Err(e)) => e,
                 Err(e) => e.to_string(),
             }),
+            // a consumer stream is not guaranteed to end when its connection dies
+            () = connection_lost(&conn) => Some("the connection is no longer open".to_owned()),
         };
         stop.cancel();
         if kill.is_cancelled() {
@@ -117,6 +119,17 @@ pub async fn run(
                 tracing::warn!(error = %e, "worker lost RabbitMQ; reconnecting");
                 tokio::time::sleep(reconnect_delay(failures)).await;
             }
+        }
+    }
+}
+
+/// Resolves once `conn` is no longer connected (checked every second).
+async fn connection_lost(conn: &Connection) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if !conn.status().connected() {
+            return;
         }
     }
 }
