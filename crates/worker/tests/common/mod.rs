@@ -176,7 +176,8 @@ impl Harness {
         registry: Registry,
         options: WorkerOptions,
     ) -> WorkerHandle {
-        let pool = store::pool::build_pool(self.db.url(), 16).unwrap();
+        // small: many tests share one PostgreSQL (max_connections) with other suites
+        let pool = store::pool::build_pool(self.db.url(), 4).unwrap();
         Worker::new(
             config,
             pool,
