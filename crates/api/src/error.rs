@@ -267,8 +267,16 @@ impl From<diesel::result::Error> for ApiError {
                         "the request collided with a concurrent change; retry it",
                         1,
                     ),
+                    // PostgreSQL text cannot hold NUL: bad input, not a server fault
+                    _ if info.message().contains("0x00") => {
+                        ApiError::field("body", "text must not contain NUL (\\u0000) characters")
+                    }
                     _ => ApiError::internal(err),
                 }
+            }
+            // an update whose fields were all omitted: nothing to do is the client's mistake
+            E::QueryBuilderError(e) if e.to_string().contains("no changes to save") => {
+                ApiError::field("body", "names no field to change")
             }
             _ => ApiError::internal(err),
         }

@@ -115,7 +115,52 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    let mut doc = doc;
+    unique_operation_ids(&mut doc);
     doc
+}
+
+/// utoipa names an operation after its handler function, so every module's `list` or
+/// `create` collides, and generated clients keep only one of them. Prefix the first tag
+/// (`admins_list`), and fall back to method + path when that is still taken.
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+            ("head", &mut item.head),
+            ("options", &mut item.options),
+            ("trace", &mut item.trace),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let base = op.operation_id.clone().unwrap_or_default();
+            let tag = op
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .cloned()
+                .unwrap_or_default();
+            let mut id = if tag.is_empty() {
+                base
+            } else {
+                format!("{tag}_{base}")
+            };
+            if id.is_empty() || seen.contains(&id) {
+                let slug: String = path
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                id = format!("{method}{}", slug.trim_end_matches('_'));
+            }
+            seen.insert(id.clone());
+            op.operation_id = Some(id);
+        }
+    }
 }
 
 /// Pretty JSON with a trailing newline, the exact bytes of `openapi/openapi.json`.

@@ -13,7 +13,15 @@ use common::TestApp;
 use serde_json::Value;
 
 /// (method, path, content type, body, expected status, expected code, field named)
-type Case = (&'static str, &'static str, &'static str, String, u16, &'static str, Option<&'static str>);
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    String,
+    u16,
+    &'static str,
+    Option<&'static str>,
+);
 
 #[tokio::test]
 async fn malformed_requests_get_problem_json() {
@@ -155,6 +163,15 @@ async fn malformed_requests_get_problem_json() {
             200,
             "",
             None,
+        ),
+        (
+            "PATCH",
+            "/api/v1/admin-users/1",
+            "application/json",
+            "{\"full_name\": \"a\\u0000b\"}".into(),
+            422,
+            "validation-failed",
+            Some("body"),
         ),
         (
             "GET",

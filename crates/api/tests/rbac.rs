@@ -64,8 +64,15 @@ fn operations() -> Vec<Op> {
     let doc: Value = serde_json::from_str(&api::openapi::document_json()).unwrap();
     let mut ops = Vec::new();
     let mut problems = Vec::new();
+    let mut ids = std::collections::HashSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
+            if !ids.insert(op["operationId"].as_str().unwrap_or_default().to_owned()) {
+                problems.push(format!(
+                    "{method} {path}: duplicate operationId {}",
+                    op["operationId"]
+                ));
+            }
             let reqs = op["security"].as_array().cloned().unwrap_or_default();
             if reqs.is_empty() {
                 if !PUBLIC.contains(&(method.as_str(), path.as_str())) {

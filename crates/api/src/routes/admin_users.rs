@@ -278,7 +278,8 @@ async fn read(
 /// Change an admin's role, profile or disabled flag.
 ///
 /// Role changes and disabling revoke the admin's sessions. The last enabled super_admin can
-/// be neither demoted nor disabled (409).
+/// be neither demoted nor disabled, and nobody changes their own role or disables
+/// themselves (409).
 #[utoipa::path(
     tag = "admins",
     params(("id" = i64, Path)),
@@ -289,12 +290,20 @@ async fn read(
 #[patch("/admin-users/{id}")]
 async fn update(
     state: web::Data<AppState>,
-    _: Require<perm::AdminsWrite>,
+    admin: Require<perm::AdminsWrite>,
     audit: AuditContext,
     path: web::Path<i64>,
     body: Json<AdminUserPatch>,
 ) -> ApiResult<HttpResponse> {
     let (id, p) = (path.into_inner(), body.into_inner());
+    if id == admin.id
+        && (p.role.is_some_and(|r| AdminRole::from(r) != admin.role) || p.disabled == Some(true))
+    {
+        // another super_admin must do it: nobody locks themselves out by accident
+        return Err(ApiError::conflict(
+            "you cannot change your own role or disable yourself",
+        ));
+    }
     let mut errors = Vec::new();
     validate_text("full_name", p.full_name.as_deref(), 200, &mut errors);
     validate_text(
@@ -332,7 +341,18 @@ async fn update(
                 location_id: p.location_id,
                 disabled: p.disabled,
             };
-            let after = store::admins::update(conn, id, &changes)?;
+            let nothing = changes.role.is_none()
+                && changes.full_name.is_none()
+                && changes.email.is_none()
+                && changes.phone.is_none()
+                && changes.location_id.is_none()
+                && changes.disabled.is_none();
+            // diesel refuses an empty SET; an empty patch changes nothing
+            let after = if nothing {
+                before.clone()
+            } else {
+                store::admins::update(conn, id, &changes)?
+            };
             let mut revoked = Vec::new();
             if after.role != before.role || (after.disabled && !before.disabled) {
                 revoked = store::admin_sessions::revoke_all_of_user(conn, id, "account_changed")?;
