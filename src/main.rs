@@ -89,6 +89,9 @@ fn main() -> ExitCode {
                     Ok(c) => c,
                     Err(e) => return Ok(config_error(&e)),
                 };
+                if let Err(e) = master_key(&env) {
+                    return Ok(config_error(&e));
+                }
                 cli::worker::run(args, &env, worker_config)
                     .await
                     .map(|()| ExitCode::SUCCESS)

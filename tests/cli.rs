@@ -57,20 +57,38 @@ fn config_errors_name_the_variable_and_exit_2() {
             &[("MIKROBILL_CONFIG", "/nonexistent/mikrobill.toml")],
             "MIKROBILL_CONFIG",
         ),
+        (&[("MIKROBILL_JWT_SECRET", SECRET)], "MIKROBILL_MASTER_KEY"),
+        (
+            &[
+                ("MIKROBILL_JWT_SECRET", SECRET),
+                ("MIKROBILL_MASTER_KEY", "not-hex"),
+            ],
+            "MIKROBILL_MASTER_KEY",
+        ),
     ];
     for (env, var) in cases {
-        let out = mikrobill(&["serve", "--no-migrate"], env).output();
-        let Ok(out) = out else {
-            panic!("cannot run {BIN}")
-        };
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{env:?}: stderr was {stderr}");
-        let first = stderr.lines().next().unwrap_or_default();
-        assert!(
-            first.starts_with("config error: ") && first.contains(var),
-            "{env:?}: {stderr}"
-        );
+        check_config_error(&["serve", "--no-migrate"], env, var);
     }
+    check_config_error(&["worker"], &[], "MIKROBILL_MASTER_KEY");
+    check_config_error(
+        &["worker"],
+        &[("MIKROBILL_JOB_MAX_ATTEMPTS", "many")],
+        "MIKROBILL_JOB_MAX_ATTEMPTS",
+    );
+}
+
+fn check_config_error(args: &[&str], env: &[(&str, &str)], var: &str) {
+    let out = mikrobill(args, env).output();
+    let Ok(out) = out else {
+        panic!("cannot run {BIN}")
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{env:?}: stderr was {stderr}");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("config error: ") && first.contains(var),
+        "{env:?}: {stderr}"
+    );
 }
 
 struct Server(Child);
