@@ -416,3 +416,39 @@ async fn demoting_an_admin_revokes_their_sessions_and_the_last_super_admin_is_pr
         .await;
     assert_problem(dup, 409, "already-exists").await;
 }
+
+#[tokio::test]
+async fn request_ids_are_echoed_and_cors_answers_only_configured_origins() {
+    let app = TestApp::spawn_with(|c| c.cors_origins = vec!["https://app.example".into()]).await;
+    let res = app
+        .client
+        .get(app.url("healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+    let generated = app
+        .client
+        .get(app.url("healthz"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(generated.headers()["x-request-id"], "bad id with spaces");
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, app.url("/auth/me"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+    };
+    let ok = preflight("https://app.example").await.unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
