@@ -22,37 +22,24 @@ static BCRYPT_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
     Semaphore::new((cores / 2).max(1))
 });
 
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 async fn on_bcrypt_slot<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, ApiError> {
-    let _slot = BCRYPT_SLOTS
-        .acquire()
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    // bounded wait: past it the login gets 503 + Retry-After instead of an unbounded queue
+    let _slot = match tokio::time::timeout(SLOT_WAIT, BCRYPT_SLOTS.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return Err(ApiError::unavailable(
+                "too many logins at once; retry shortly",
+                1,
+            ));
+        }
+    };
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))
-}
-
-/// bcrypt is pure CPU (~48 ms at cost 10 here). Unbounded, a login burst takes every core
-/// and stalls all other requests (measured: `/auth/me` fell from ~44k to ~3k req/s with
-/// p99 0.5 s); so at most half the cores hash at once, and a login that cannot get a slot
-/// in time gets 503 + Retry-After instead of queueing without bound.
-static HASH_SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
-const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-async fn hash_slot() -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
-    let slots = HASH_SLOTS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        tokio::sync::Semaphore::new((cores / 2).max(1))
-    });
-    match tokio::time::timeout(HASH_QUEUE_WAIT, slots.acquire()).await {
-        Ok(Ok(permit)) => Ok(permit),
-        _ => Err(ApiError::unavailable(
-            "too many logins at once; retry shortly",
-            1,
-        )),
-    }
 }
 
 /// Policy for new passwords (admin create, password change).
@@ -73,7 +60,6 @@ pub fn validate_new(field: &str, password: &str) -> Result<(), FieldError> {
 }
 
 pub async fn hash(password: String, cost: u32) -> Result<String, ApiError> {
-    let _slot = hash_slot().await?;
     on_bcrypt_slot(move || bcrypt::hash(password, cost))
         .await?
         .map_err(ApiError::internal)
@@ -82,7 +68,6 @@ pub async fn hash(password: String, cost: u32) -> Result<String, ApiError> {
 /// Checks `password` against `stored`, or against the dummy hash when there is no user.
 /// Returns false for an unknown user even if the dummy happened to match.
 pub async fn verify(password: String, stored: Option<String>, cost: u32) -> Result<bool, ApiError> {
-    let _slot = hash_slot().await?;
     on_bcrypt_slot(move || {
         let known = stored.is_some();
         let hash = match stored {
