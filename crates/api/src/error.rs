@@ -286,10 +286,18 @@ impl From<diesel::result::Error> for ApiError {
 /// Constraint names follow PostgreSQL's defaults (`customers_phone_key`,
 /// `customers_balance_check`): strip the table and the suffix to name the field.
 fn field_of_constraint(name: &str) -> String {
-    let trimmed = ["_key", "_check", "_fkey", "_idx", "_excl", "_format", "_not_blank"]
-        .iter()
-        .find_map(|s| name.strip_suffix(s))
-        .unwrap_or(name);
+    let trimmed = [
+        "_key",
+        "_check",
+        "_fkey",
+        "_idx",
+        "_excl",
+        "_format",
+        "_not_blank",
+    ]
+    .iter()
+    .find_map(|s| name.strip_suffix(s))
+    .unwrap_or(name);
     match trimmed.split_once('_') {
         Some((_, rest)) if !rest.is_empty() => rest.to_owned(),
         _ => trimmed.to_owned(),

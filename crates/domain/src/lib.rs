@@ -9,7 +9,7 @@ pub mod phone;
 pub mod profile;
 pub mod rate_limit;
 pub mod router_comment;
+pub mod router_jobs;
 pub mod status;
 pub mod sync;
 pub mod validity;
-pub mod router_jobs;
