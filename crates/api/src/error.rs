@@ -234,6 +234,15 @@ impl ResponseError for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Maps a missing row to a 404 naming what was missing (`router not found`); every other
+/// database error keeps the generic mapping below.
+pub fn not_found(e: diesel::result::Error, what: &str) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as K, Error as E};

@@ -452,13 +452,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(CustomerView::of(row)?))
 }
 
-/// Maps a missing row to a 404 naming what was missing.
-pub(crate) fn not_found(e: diesel::result::Error, what: &str) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::not_found(what),
-        other => other.into(),
-    }
-}
+pub(crate) use crate::error::not_found;
 
 /// Update a customer's profile.
 ///

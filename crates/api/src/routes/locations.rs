@@ -260,12 +260,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(LocationView::from(row)))
 }
 
-pub(crate) fn not_found(e: diesel::result::Error, what: &str) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::not_found(what),
-        e => e.into(),
-    }
-}
+pub(crate) use crate::error::not_found;
 
 /// Update a location.
 #[utoipa::path(
